@@ -1,0 +1,93 @@
+"""The JSON API under /api/: the seed's book endpoints."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, django_auth
+
+from books.models import Book
+from books.serializers import BookJSON, book_as_json
+from books.services import create_book, perform_search
+from books.tokens import user_for_api_token
+
+router = Router(tags=["books"])
+
+# The largest offset MySQL's LIMIT accepts without overflow surprises.
+MAX_OFFSET = 2**31 - 1
+
+
+class BookOut(Schema):
+    id: int
+    title: str
+    author: str
+    published_at: datetime.date
+    description: str
+    created_at: str = Field(examples=["2024-04-03 05:48:16"])
+
+
+class BookIn(Schema):
+    title: str = Field(min_length=1, max_length=255)
+    author: str = Field(min_length=1, max_length=255)
+    published_at: datetime.date
+    description: str = ""
+    isbn: str | None = Field(None, description="ISBN-13; hyphens allowed.")
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = {}
+
+
+class BookSearchParams(Schema):
+    q: str = Field("", max_length=settings.SEARCH_QUERY_MAX_LENGTH, description="Keywords")
+    offset: int | None = Field(None, ge=0, le=MAX_OFFSET, description="Books to skip")
+    o: int | None = Field(None, ge=0, le=MAX_OFFSET, description="The seed's name for offset")
+
+
+class ApiTokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = user_for_api_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def require_perm(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise HttpError(403, f"Your account lacks the permission {perm!r}.")
+
+
+@router.get("/books", response={200: list[BookOut], 400: ErrorOut})
+def list_books(request: HttpRequest, response: HttpResponse, params: Query[BookSearchParams]):
+    """Search books by keywords (the whole page when q is empty); paginated by PAGE_SIZE."""
+    offset = params.offset if params.offset is not None else (params.o or 0)
+    result = perform_search(query=params.q.strip(), offset=offset, limit=settings.PAGE_SIZE)
+    response["X-Total-Count"] = str(result.total)
+    return [book_as_json(book) for book in result.books]
+
+
+@router.get("/books/{book_id}", response={200: BookOut, 404: ErrorOut})
+def get_book(request: HttpRequest, book_id: int) -> BookJSON:
+    book = Book.objects.filter(pk=book_id).first()
+    if book is None:
+        raise HttpError(404, f"There is no book with id {book_id}.")
+    return book_as_json(book)
+
+
+@router.post(
+    "/books",
+    response={201: BookOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    auth=[ApiTokenAuth(), django_auth],
+)
+def add_book(request: HttpRequest, payload: BookIn):
+    """Add a book. Needs a bearer token or a staff session with the 'add book' permission."""
+    require_perm(request, "books.add_book")
+    try:
+        book = create_book(**payload.dict())
+    except DjangoValidationError as exc:
+        return Status(400, {"detail": "The book was not saved.", "errors": exc.message_dict})
+    return Status(201, book_as_json(book))

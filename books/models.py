@@ -1,0 +1,52 @@
+from django.db import models
+
+from books.fields import IsbnField
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=255)
+    author = models.CharField(max_length=255)
+    published_at = models.DateField(help_text="Date of first publication.")
+    description = models.TextField(blank=True)
+    isbn = IsbnField(
+        "ISBN-13",
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Optional; unique when given. Hyphens and spaces are dropped.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Newest first: the home page, the admin and an empty search all list books this way.
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="book_newest_idx"),
+            models.Index(fields=["title"], name="book_title_idx"),
+            models.Index(fields=["author"], name="book_author_idx"),
+            models.Index(fields=["published_at"], name="book_published_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} by {self.author}"
+
+    def clean(self) -> None:
+        # full_clean() skips cleaning blank fields, so "" would reach the unique check as "".
+        self.isbn = self.isbn or None
+
+
+class ApiToken(models.Model):
+    """A bearer token for API clients that add books. Only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'importer'.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"

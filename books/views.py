@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from books.forms import SearchForm
+from books.models import Book
+from books.services import perform_search
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """The home page: a search box, and the newest books or the search's results."""
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return render(request, "books/search.html", {"form": form}, status=400)
+    page_number = form.cleaned_data["page"] or 1
+    result = perform_search(
+        query=form.cleaned_data["q"],
+        offset=(page_number - 1) * settings.PAGE_SIZE,
+        limit=settings.PAGE_SIZE,
+    )
+    return render(
+        request,
+        "books/search.html",
+        {"form": form, "result": result, "page_number": page_number},
+    )
+
+
+def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    book = get_object_or_404(Book, pk=pk)
+    return render(request, "books/book_detail.html", {"book": book})

@@ -1,0 +1,158 @@
+import datetime
+
+import pytest
+
+from books.models import Book
+from books.tokens import issue_api_token
+
+NEW_BOOK = {
+    "title": "The Log",
+    "author": "Jay Kreps",
+    "published_at": "2014-10-01",
+    "description": "What every software engineer should know about logs.",
+}
+
+
+def test_api_search_returns_books_with_the_seeds_field_names(client, catalogue) -> None:
+    response = client.get("/api/books", {"q": "austen"})
+
+    assert response.status_code == 200
+    [book] = response.json()
+    emma = catalogue["emma"]
+    assert book == {
+        "id": emma.pk,
+        "title": "Emma",
+        "author": "Jane Austen",
+        "published_at": "1815-12-23",
+        "description": "A young matchmaker misjudges her friends.",
+        "created_at": emma.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    assert response["X-Total-Count"] == "1"
+
+
+@pytest.mark.parametrize("offset_name", ["offset", "o"])
+def test_api_search_skips_offset_books(client, catalogue, settings, offset_name) -> None:
+    settings.PAGE_SIZE = 2
+    everything = [b["title"] for b in client.get("/api/books", {"q": "kafka"}).json()]
+
+    rest = client.get("/api/books", {"q": "kafka", offset_name: 2}).json()
+
+    assert len(everything) == 2
+    assert len(rest) == 2
+    assert not {b["title"] for b in rest} & set(everything)
+
+
+@pytest.mark.parametrize("offset", ["-1", "abc", "1e3", "99999999999999999999"])
+def test_api_rejects_a_bad_offset_with_400_json(client, db, offset) -> None:
+    response = client.get("/api/books", {"offset": offset})
+
+    assert response.status_code == 400
+    assert "offset" in response.json()["errors"]
+
+
+def test_api_rejects_a_query_over_200_characters(client, db) -> None:
+    response = client.get("/api/books", {"q": "x" * 201})
+
+    assert response.status_code == 400
+    assert "200 characters" in response.json()["detail"]
+
+
+def test_api_returns_one_book(client, catalogue) -> None:
+    book = catalogue["ddia"]
+
+    response = client.get(f"/api/books/{book.pk}")
+
+    assert response.status_code == 200
+    assert response.json()["title"] == "Designing Data-Intensive Applications"
+
+
+def test_api_unknown_book_is_404_json(client, db) -> None:
+    response = client.get("/api/books/424242")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "There is no book with id 424242."}
+
+
+def test_anonymous_post_is_401(client, db) -> None:
+    response = client.post("/api/books", NEW_BOOK, content_type="application/json")
+
+    assert response.status_code == 401
+    assert not Book.objects.exists()
+
+
+def test_staff_session_can_add_a_book(admin_client) -> None:
+    response = admin_client.post("/api/books", NEW_BOOK, content_type="application/json")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["title"] == "The Log"
+    assert Book.objects.get(pk=body["id"]).published_at == datetime.date(2014, 10, 1)
+
+
+def test_token_client_can_add_a_book(client, admin_user) -> None:
+    token = issue_api_token(user=admin_user, name="importer")
+
+    response = client.post(
+        "/api/books",
+        NEW_BOOK,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 201
+    assert Book.objects.filter(title="The Log").exists()
+
+
+def test_wrong_token_is_401(client, db) -> None:
+    response = client.post(
+        "/api/books", NEW_BOOK, content_type="application/json", HTTP_AUTHORIZATION="Bearer nope"
+    )
+
+    assert response.status_code == 401
+
+
+def test_user_without_add_permission_is_403(client, django_user_model) -> None:
+    user = django_user_model.objects.create_user("reader", password="x", is_staff=True)
+    token = issue_api_token(user=user, name="reader")
+
+    response = client.post(
+        "/api/books",
+        NEW_BOOK,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**NEW_BOOK, "title": ""}, "title"),
+        ({**NEW_BOOK, "published_at": "not a date"}, "published_at"),
+        ({key: value for key, value in NEW_BOOK.items() if key != "author"}, "author"),
+        ({**NEW_BOOK, "isbn": "12345"}, "isbn"),
+    ],
+)
+def test_invalid_post_body_is_400_with_field_errors(admin_client, body, field) -> None:
+    response = admin_client.post("/api/books", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not Book.objects.exists()
+
+
+def test_malformed_json_body_is_400(admin_client) -> None:
+    response = admin_client.post("/api/books", "{not json", content_type="application/json")
+
+    assert response.status_code == 400
+
+
+def test_openapi_schema_is_generated_from_the_code(client, db) -> None:
+    response = client.get("/api/openapi.json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert {"/api/books", "/api/books/{book_id}"} <= set(schema["paths"])
+    assert "post" in schema["paths"]["/api/books"]

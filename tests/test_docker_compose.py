@@ -1,0 +1,66 @@
+"""There is no Docker engine here, so the compose file's shape is checked instead."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+def settings_env_names() -> set[str]:
+    source = (REPO / "bookstore_site" / "settings.py").read_text()
+    return set(re.findall(r'_read\(\s*"([A-Z_]+)"', source))
+
+
+def test_compose_runs_mysql_8_kafka_4_and_the_web_app(compose) -> None:
+    services = compose["services"]
+
+    assert services["mysql"]["image"].startswith("mysql:8")
+    assert re.fullmatch(r"apache/kafka:4\.\d+\.\d+", services["kafka"]["image"])
+    assert services["web"]["build"] == "."
+    assert (REPO / "Dockerfile").is_file()
+
+
+def test_every_service_has_a_health_check(compose) -> None:
+    assert all("healthcheck" in service for service in compose["services"].values())
+
+
+def test_kafka_runs_in_kraft_mode(compose) -> None:
+    kafka_env = compose["services"]["kafka"]["environment"]
+
+    assert kafka_env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert "CONTROLLER" in kafka_env["KAFKA_CONTROLLER_LISTENER_NAMES"]
+
+
+def test_web_waits_for_healthy_database_and_broker(compose) -> None:
+    depends = compose["services"]["web"]["depends_on"]
+
+    assert depends == {
+        "mysql": {"condition": "service_healthy"},
+        "kafka": {"condition": "service_healthy"},
+    }
+
+
+def test_app_env_names_are_ones_the_settings_read(compose) -> None:
+    app_env = set(compose["services"]["web"]["environment"])
+
+    assert app_env <= settings_env_names()
+    assert {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPIC"} <= app_env
+
+
+def test_app_points_at_the_compose_services(compose) -> None:
+    app_env = compose["services"]["web"]["environment"]
+    mysql_env = compose["services"]["mysql"]["environment"]
+
+    assert app_env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert app_env["DATABASE_URL"] == (
+        f"mysql://{mysql_env['MYSQL_USER']}:{mysql_env['MYSQL_PASSWORD']}"
+        f"@mysql:3306/{mysql_env['MYSQL_DATABASE']}"
+    )

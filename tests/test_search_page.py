@@ -1,0 +1,96 @@
+import pytest
+from django.test import override_settings
+
+
+def titles_on(response) -> list[str]:
+    return [book.title for book in response.context["result"].books]
+
+
+def test_home_page_lists_the_newest_books(client, catalogue) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "Newest books" in response.text
+    assert titles_on(response)[0] == "Emma"
+
+
+def test_search_matches_title_author_and_description_case_insensitively(client, catalogue) -> None:
+    response = client.get("/", {"q": "KAFKA"})
+
+    assert response.status_code == 200
+    assert sorted(titles_on(response)) == [
+        "Der Prozess",
+        "Designing Data-Intensive Applications",
+        "Kafka on the Shore",
+        "Kafka: The Definitive Guide",
+    ]
+    assert "4 books found" in response.text
+
+
+@override_settings(PAGE_SIZE=2)
+def test_search_paginates_with_next_and_previous_links(client, catalogue) -> None:
+    first = client.get("/", {"q": "kafka"})
+    second = client.get("/", {"q": "kafka", "page": 2})
+
+    assert len(titles_on(first)) == 2
+    assert 'rel="next" href="?q=kafka&amp;page=2"' in first.text
+    assert 'rel="prev"' not in first.text
+    assert 'rel="prev" href="?q=kafka&amp;page=1"' in second.text
+    assert set(titles_on(first)).isdisjoint(titles_on(second))
+
+
+def test_page_past_the_last_one_offers_the_first_page(client, catalogue) -> None:
+    response = client.get("/", {"q": "kafka", "page": 99})
+
+    assert response.status_code == 200
+    assert "past the last one" in response.text
+
+
+def test_search_without_matches_says_so(client, catalogue) -> None:
+    response = client.get("/", {"q": "zzzz"})
+
+    assert "No books match" in response.text
+
+
+def test_query_is_echoed_back_escaped(client, catalogue) -> None:
+    response = client.get("/", {"q": "<script>alert(1)</script>"})
+
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "1.5", "99999999999"])
+def test_bad_page_number_gets_a_friendly_400_page(client, catalogue, page) -> None:
+    response = client.get("/", {"q": "kafka", "page": page})
+
+    assert response.status_code == 400
+    assert 'role="alert"' in response.text
+    assert "Start a new search" in response.text
+
+
+def test_query_over_200_characters_gets_a_400_with_a_message(client, catalogue) -> None:
+    response = client.get("/", {"q": "x" * 201})
+
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.text
+
+
+def test_book_page_shows_the_book(client, catalogue) -> None:
+    book = catalogue["trial"]
+
+    response = client.get(f"/books/{book.pk}/")
+
+    assert response.status_code == 200
+    assert "Der Prozess" in response.text
+    assert "Franz Kafka" in response.text
+
+
+def test_unknown_book_page_is_404(client, db) -> None:
+    assert client.get("/books/999999/").status_code == 404
+
+
+def test_stylesheet_is_served_by_the_app(client, db) -> None:
+    response = client.get("/static/books/site.css")
+
+    assert response.status_code == 200
+    assert b"--accent" in b"".join(response.streaming_content)
