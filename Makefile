@@ -18,10 +18,7 @@ $(VENV)/.installed: requirements.txt scripts/system-deps.sh
 install: $(VENV)/.installed
 
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_sample_books
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py runserver 127.0.0.1:8000
+	scripts/run.sh
 
 services:
 	scripts/services.sh start

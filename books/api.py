@@ -65,7 +65,9 @@ def require_perm(request: HttpRequest, perm: str) -> None:
 def list_books(request: HttpRequest, response: HttpResponse, params: Query[BookSearchParams]):
     """Search books by keywords (the whole page when q is empty); paginated by PAGE_SIZE."""
     offset = params.offset if params.offset is not None else (params.o or 0)
-    result = perform_search(query=params.q.strip(), offset=offset, limit=settings.PAGE_SIZE)
+    result = perform_search(
+        query=params.q, offset=offset, limit=settings.PAGE_SIZE, visitor_id=request.visitor_id
+    )
     response["X-Total-Count"] = str(result.total)
     return [book_as_json(book) for book in result.books]
 

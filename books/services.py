@@ -4,11 +4,25 @@ import datetime
 
 from books.models import Book
 from books.selectors import BookPage, search_books
+from books.serializers import book_as_json
+from books.signals import search_performed
 
 
-def perform_search(*, query: str, offset: int, limit: int) -> BookPage:
-    """The search behind both the page and the API."""
-    return search_books(query=query, offset=offset, limit=limit)
+def perform_search(*, query: str, offset: int, limit: int, visitor_id: str | None) -> BookPage:
+    """The search behind both the page and the API; announces every non-empty search."""
+    query = query.strip()
+    page = search_books(query=query, offset=offset, limit=limit)
+    if query:
+        search_performed.send_robust(
+            sender=Book,
+            query=query,
+            offset=offset,
+            limit=limit,
+            results=[book_as_json(book) for book in page.books],
+            total=page.total,
+            visitor_id=visitor_id,
+        )
+    return page
 
 
 def create_book(

@@ -17,6 +17,7 @@ def search(request: HttpRequest) -> HttpResponse:
         query=form.cleaned_data["q"],
         offset=(page_number - 1) * settings.PAGE_SIZE,
         limit=settings.PAGE_SIZE,
+        visitor_id=request.visitor_id,
     )
     return render(
         request,

@@ -51,6 +51,13 @@ SEARCH_QUERY_MAX_LENGTH = 200
 
 KAFKA_BOOTSTRAP_SERVERS = _read("KAFKA_BOOTSTRAP_SERVERS", env.list, ["localhost:9092"])
 KAFKA_TOPIC = _read("KAFKA_TOPIC", env.str, "lr-book-searches")
+# outbox: an outbox row per search, published by `manage.py relay_events` (nothing lost);
+# direct: sent from the web process in the background (lost while Kafka is down); off: none.
+EVENTS_DELIVERY = _read("EVENTS_DELIVERY", env.str, "outbox")
+# Published outbox rows are deleted by the relay once they are this old.
+EVENTS_OUTBOX_RETENTION_HOURS = _read("EVENTS_OUTBOX_RETENTION_HOURS", env.int, 24 * 7)
+# Pending rows older than this make `manage.py check --database default` and the relay warn.
+EVENTS_BACKLOG_WARNING_SECONDS = _read("EVENTS_BACKLOG_WARNING_SECONDS", env.int, 300)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -72,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "books.visitors.VisitorIdMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -102,6 +110,15 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("charset", "utf8mb4")
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server, the relay and the consumers write to one file at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = _read("CONN_MAX_AGE", env.int, 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -135,5 +152,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
-    "loggers": {"kafka": {"level": "WARNING"}},
+    # kafka-python logs every refused connection as an error; the relay and consumers say
+    # themselves, once, when Kafka is unreachable.
+    "loggers": {"kafka": {"level": _read("KAFKA_LOG_LEVEL", env.str, "CRITICAL")}},
 }

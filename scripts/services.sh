@@ -3,7 +3,7 @@
 #   - MariaDB on 127.0.0.1:3306  (database event_books, user bookstore / password bookstore)
 #   - Apache Kafka 4.1 (single-node KRaft) on 127.0.0.1:9092
 #
-# Usage: scripts/services.sh start|stop|status|restart
+# Usage: scripts/services.sh start|stop|status|restart [kafka|mariadb]  (both when not named)
 #
 # State lives in $SERVICES_DIR (default <repo>/.services, git-ignored):
 #   mariadb/data, mariadb/mysqld.sock, mariadb/mariadb.pid
@@ -442,6 +442,10 @@ If the storage is broken: $0 stop; rm -rf $KAFKA_DATA $KAFKA_CLUSTER_ID_FILE; $0
 cmd_start() {
   local t0=$SECONDS
   mkdir -p "$LOG_DIR"
+  case "${1:-all}" in
+    kafka) start_kafka; return 0 ;;
+    mariadb) start_mariadb; return 0 ;;
+  esac
   if port_open "$DB_HOST" "$DB_PORT" && kafka_ready; then
     say "mariadb ($DB_HOST:$DB_PORT) and kafka ($KAFKA_HOST:$KAFKA_PORT) already running"
     ensure_mariadb_client_only
@@ -454,8 +458,9 @@ cmd_start() {
 }
 
 cmd_stop() {
-  stop_pidfile kafka "$KAFKA_PID" kafka.Kafka 60
-  stop_pidfile mariadb "$MDB_PID" mariadbd 60
+  local which="${1:-all}"
+  if [ "$which" != mariadb ]; then stop_pidfile kafka "$KAFKA_PID" kafka.Kafka 60; fi
+  if [ "$which" != kafka ]; then stop_pidfile mariadb "$MDB_PID" mariadbd 60; fi
 }
 
 cmd_status() {
@@ -477,10 +482,14 @@ cmd_status() {
   return "$rc"
 }
 
+case "${2:-all}" in
+  all|kafka|mariadb) ;;
+  *) echo "usage: $0 start|stop|status|restart [kafka|mariadb]" >&2; exit 2 ;;
+esac
 case "${1:-}" in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  restart) cmd_stop; cmd_start ;;
+  start) cmd_start "${2:-all}" ;;
+  stop) cmd_stop "${2:-all}" ;;
+  restart) cmd_stop "${2:-all}"; cmd_start "${2:-all}" ;;
   status) cmd_status ;;
-  *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|restart [kafka|mariadb]" >&2; exit 2 ;;
 esac

@@ -2,14 +2,19 @@
 `make services` starts; a missing service fails the run, it never skips tests."""
 
 import datetime
+import os
 import socket
+import uuid
 from collections.abc import Callable
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from kafka.admin import KafkaAdminClient, NewTopic
 
 from books.models import Book
+from events.kafka import new_producer
+from events.relay import Relay
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -81,3 +86,42 @@ def catalogue(make_book) -> dict[str, Book]:
             description="A young matchmaker misjudges her friends.",
         ),
     }
+
+
+@pytest.fixture
+def topic(kafka_bootstrap, settings) -> str:
+    """A fresh topic (and its dead-letter topic) for one test, set as KAFKA_TOPIC."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics(
+        [NewTopic(t, num_partitions=3, replication_factor=1) for t in (name, f"{name}.dlq")]
+    )
+    admin.close()
+    settings.KAFKA_TOPIC = name
+    return name
+
+
+@pytest.fixture
+def relay(kafka_bootstrap) -> Relay:
+    """An in-process relay publishing the outbox to the test's KAFKA_TOPIC rows."""
+    producer = new_producer()
+    yield Relay(producer)
+    producer.close(timeout=5)
+
+
+@pytest.fixture
+def manage_py_env(transactional_db, settings) -> Callable[..., dict[str, str]]:
+    """Environment for a `manage.py` subprocess that sees the test database and topic."""
+    db = settings.DATABASES["default"]
+
+    def make(**overrides: str) -> dict[str, str]:
+        url = f"mysql://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        return {
+            **os.environ,
+            "DATABASE_URL": url,
+            "KAFKA_TOPIC": settings.KAFKA_TOPIC,
+            "KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.KAFKA_BOOTSTRAP_SERVERS),
+            **overrides,
+        }
+
+    return make

@@ -1,12 +1,11 @@
 """There is no Docker engine here, so the compose file's shape is checked instead."""
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +27,10 @@ def test_compose_runs_mysql_8_kafka_4_and_the_web_app(compose) -> None:
     assert (REPO / "Dockerfile").is_file()
 
 
-def test_every_service_has_a_health_check(compose) -> None:
-    assert all("healthcheck" in service for service in compose["services"].values())
+def test_every_long_running_service_has_a_health_check(compose) -> None:
+    long_running = {name: s for name, s in compose["services"].items() if name != "setup"}
+
+    assert all("healthcheck" in service for service in long_running.values())
 
 
 def test_kafka_runs_in_kraft_mode(compose) -> None:
@@ -39,13 +40,26 @@ def test_kafka_runs_in_kraft_mode(compose) -> None:
     assert "CONTROLLER" in kafka_env["KAFKA_CONTROLLER_LISTENER_NAMES"]
 
 
-def test_web_waits_for_healthy_database_and_broker(compose) -> None:
-    depends = compose["services"]["web"]["depends_on"]
+def test_setup_waits_for_healthy_database_and_broker_and_creates_the_topic(compose) -> None:
+    setup = compose["services"]["setup"]
 
-    assert depends == {
+    assert setup["depends_on"] == {
         "mysql": {"condition": "service_healthy"},
         "kafka": {"condition": "service_healthy"},
     }
+    assert "create_topic" in setup["command"]
+    assert "migrate" in setup["command"]
+
+
+@pytest.mark.parametrize("service", ["web", "relay"])
+def test_app_processes_start_after_setup_finished(compose, service) -> None:
+    assert compose["services"][service]["depends_on"] == {
+        "setup": {"condition": "service_completed_successfully"}
+    }
+
+
+def test_relay_runs_the_relay_command(compose) -> None:
+    assert compose["services"]["relay"]["command"] == ["python", "manage.py", "relay_events"]
 
 
 def test_app_env_names_are_ones_the_settings_read(compose) -> None:

@@ -1,13 +1,11 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from books.checks import check_page_size
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
 
 
 def run_manage_check(**env: str) -> subprocess.CompletedProcess:

@@ -1,0 +1,60 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from events.models import OutboxEvent
+from events.relay import retry_now
+from events.selectors import outbox_summary
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Pending"), ("failing", "Failing"), ("published", "Published")]
+
+    def queryset(self, request, queryset: QuerySet[OutboxEvent]):
+        if self.value() in ("pending", "failing", "published"):
+            return getattr(queryset, self.value())()
+        return queryset
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    """Read-only: rows are written by searches and published by `manage.py relay_events`."""
+
+    list_display = ["id", "query", "status", "created_at", "published_at", "attempts", "last_error"]
+    list_filter = [StatusFilter, "topic"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    actions = ["retry_selected_now"]
+    show_full_result_count = False
+    change_list_template = "admin/events/outboxevent/change_list.html"
+
+    @admin.display(description="query")
+    def query(self, event: OutboxEvent) -> str:
+        return bytes(event.key).decode(errors="replace")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {**(extra_context or {}), "summary": outbox_summary()}
+        )
+
+    @admin.action(description="Retry the selected unpublished events now", permissions=["view"])
+    def retry_selected_now(self, request: HttpRequest, queryset: QuerySet[OutboxEvent]) -> None:
+        count = retry_now(queryset)
+        self.message_user(
+            request,
+            f"{count} event(s) will be published on the relay's next pass.",
+            messages.SUCCESS,
+        )

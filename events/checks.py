@@ -1,0 +1,84 @@
+"""System checks that reject bad Kafka and delivery settings at start-up."""
+
+import re
+
+from django.conf import settings
+from django.core.checks import Error, Warning
+from django.db import DatabaseError
+from django.utils import timezone
+
+from events.delivery import DELIVERY_MODES
+
+_HOST_PORT = re.compile(r"^\[?[A-Za-z0-9.\-:]+\]?:(\d{1,5})$")
+# Kafka's own rule for topic names.
+_TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+
+
+def check_kafka_settings(app_configs, **kwargs) -> list[Error]:
+    errors = []
+    servers = settings.KAFKA_BOOTSTRAP_SERVERS
+    bad = [
+        server
+        for server in servers
+        if not (match := _HOST_PORT.match(server)) or not 0 < int(match.group(1)) < 65536
+    ]
+    if not servers or bad:
+        errors.append(
+            Error(
+                f"KAFKA_BOOTSTRAP_SERVERS must be a comma-separated list of host:port, "
+                f"got {','.join(servers)!r}.",
+                hint="For example KAFKA_BOOTSTRAP_SERVERS=localhost:9092.",
+                id="events.E001",
+            )
+        )
+    if not _TOPIC.match(settings.KAFKA_TOPIC) or settings.KAFKA_TOPIC in (".", ".."):
+        errors.append(
+            Error(
+                f"KAFKA_TOPIC {settings.KAFKA_TOPIC!r} is not a valid Kafka topic name.",
+                hint="Use 1 to 249 letters, digits, '.', '_' or '-', e.g. lr-book-searches.",
+                id="events.E002",
+            )
+        )
+    if settings.EVENTS_DELIVERY not in DELIVERY_MODES:
+        errors.append(
+            Error(
+                f"EVENTS_DELIVERY must be one of {', '.join(DELIVERY_MODES)}, "
+                f"got {settings.EVENTS_DELIVERY!r}.",
+                hint="outbox loses nothing while Kafka is down; direct may; off sends nothing.",
+                id="events.E003",
+            )
+        )
+    if settings.EVENTS_OUTBOX_RETENTION_HOURS < 1:
+        errors.append(
+            Error(
+                "EVENTS_OUTBOX_RETENTION_HOURS must be at least 1.",
+                hint="Published rows are kept this long for inspection, e.g. 168 (a week).",
+                id="events.E004",
+            )
+        )
+    return errors
+
+
+def check_outbox_backlog(app_configs, databases=None, **kwargs) -> list[Warning]:
+    """Warn when searches have waited long for the relay (run with `check --database default`)."""
+    if not databases:
+        return []
+    from events.models import OutboxEvent
+
+    try:
+        oldest = OutboxEvent.objects.pending().order_by("id").values_list("created_at", flat=True)
+        oldest = oldest.first()
+    except DatabaseError:
+        return []  # not migrated yet: nothing can be waiting
+    if oldest is None:
+        return []
+    age = (timezone.now() - oldest).total_seconds()
+    if age < settings.EVENTS_BACKLOG_WARNING_SECONDS:
+        return []
+    return [
+        Warning(
+            f"The oldest unpublished search event has waited {age:.0f} s.",
+            hint="Is `manage.py relay_events` running and Kafka reachable? See the outbox admin.",
+            id="events.W001",
+        )
+    ]

@@ -1,0 +1,116 @@
+"""How an encoded event leaves the web process, by `EVENTS_DELIVERY`."""
+
+import atexit
+import logging
+import os
+import queue
+import threading
+import time
+
+from django.conf import settings
+from django.db import transaction
+from kafka.errors import KafkaConnectionError, KafkaError
+
+from events import metrics
+from events.contract import KafkaMessage
+from events.kafka import new_producer
+from events.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_MODES = ("outbox", "direct", "off")
+# While Kafka cannot be reached, the direct sender fails events at once for this long instead
+# of waiting out a connection attempt for each.
+RECONNECT_PAUSE_SECONDS = 5
+
+
+def deliver(message: KafkaMessage) -> None:
+    mode = settings.EVENTS_DELIVERY
+    if mode == "outbox":
+        write_to_outbox(message)
+    elif mode == "direct":
+        # Only what the database kept is announced; a rolled-back request sends nothing.
+        transaction.on_commit(lambda: direct_sender().submit(message))
+
+
+def write_to_outbox(message: KafkaMessage) -> OutboxEvent:
+    event = OutboxEvent.objects.create(
+        topic=settings.KAFKA_TOPIC,
+        key=message.key,
+        value=message.value,
+        headers=[[name, raw.decode()] for name, raw in message.headers],
+    )
+    metrics.increment("outbox_written")
+    return event
+
+
+class DirectSender:
+    """Sends from a background thread so that a request never waits on Kafka.
+
+    The queue is bounded: while Kafka is away the newest events are dropped and counted
+    rather than piling up in memory. That loss is what the `outbox` mode exists to avoid.
+    """
+
+    def __init__(self, *, max_queued: int = 10_000) -> None:
+        self._queue: queue.Queue[KafkaMessage | None] = queue.Queue(maxsize=max_queued)
+        self._thread = threading.Thread(target=self._run, name="kafka-direct-sender", daemon=True)
+        self._thread.start()
+
+    def submit(self, message: KafkaMessage) -> None:
+        try:
+            self._queue.put_nowait(message)
+        except queue.Full:
+            metrics.increment("direct_dropped")
+            logger.warning(
+                "Search event dropped: %d events already wait for Kafka", self._queue.qsize()
+            )
+
+    def close(self, timeout: float = 5.0) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        producer = None
+        reconnect_at = 0.0
+        while (message := self._queue.get()) is not None:
+            try:
+                if producer is None:
+                    if time.monotonic() < reconnect_at:
+                        raise KafkaConnectionError("Kafka was unreachable moments ago")
+                    try:
+                        producer = new_producer(max_block_ms=5000)
+                    except KafkaError:
+                        reconnect_at = time.monotonic() + RECONNECT_PAUSE_SECONDS
+                        raise
+                future = producer.send(
+                    settings.KAFKA_TOPIC,
+                    key=message.key,
+                    value=message.value,
+                    headers=message.headers,
+                )
+                future.add_callback(lambda _: metrics.increment("direct_sent"))
+                future.add_errback(self._on_error)
+            except Exception as exc:  # the broker's absence must not end the thread
+                self._on_error(exc)
+        if producer is not None:
+            producer.close(timeout=5)
+
+    @staticmethod
+    def _on_error(exc: BaseException) -> None:
+        metrics.increment("direct_failed")
+        logger.warning("Search event lost, Kafka did not take it: %s", exc)
+
+
+_sender: DirectSender | None = None
+_sender_pid: int | None = None
+_sender_lock = threading.Lock()
+
+
+def direct_sender() -> DirectSender:
+    """This process's sender, started on first use, so pre-fork servers get one per worker."""
+    global _sender, _sender_pid
+    with _sender_lock:
+        if _sender is None or _sender_pid != os.getpid():
+            _sender, _sender_pid = DirectSender(), os.getpid()
+            atexit.register(_sender.close)
+        return _sender

@@ -1,0 +1,106 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from events.kafka import new_admin
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+class Command(BaseCommand):
+    help = "Create the search topic (KAFKA_TOPIC) and its dead-letter topic, or describe them."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--partitions", type=int, default=3, help="Partitions of a new topic (3)."
+        )
+        parser.add_argument(
+            "--replication-factor", type=int, default=1, help="Replicas of each partition (1)."
+        )
+        parser.add_argument(
+            "--config",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="A topic config such as retention.ms=604800000; repeatable.",
+        )
+        parser.add_argument(
+            "--describe", action="store_true", help="Show the topics' partitions and configs."
+        )
+        parser.add_argument(
+            "--timeout", type=float, default=5, help="Seconds to wait for the broker (5)."
+        )
+
+    def handle(self, *args, **options) -> None:
+        if options["partitions"] < 1 or options["replication_factor"] < 1:
+            raise CommandError("--partitions and --replication-factor must be at least 1.")
+        configs = self.parse_configs(options["config"])
+        servers = ",".join(settings.KAFKA_BOOTSTRAP_SERVERS)
+        topics = [settings.KAFKA_TOPIC, dead_letter_topic(settings.KAFKA_TOPIC)]
+        try:
+            admin = new_admin(timeout_ms=int(options["timeout"] * 1000))
+        except KafkaError as exc:
+            raise CommandError(
+                f"Cannot reach Kafka at {servers}: {exc}. Start it with `make services`, "
+                "or set KAFKA_BOOTSTRAP_SERVERS."
+            ) from exc
+        try:
+            if options["describe"]:
+                self.describe(admin, topics)
+            else:
+                for topic in topics:
+                    self.create(admin, topic, options, configs)
+        except KafkaError as exc:
+            raise CommandError(f"Kafka at {servers} refused: {exc}") from exc
+        finally:
+            admin.close()
+
+    @staticmethod
+    def parse_configs(pairs: list[str]) -> dict[str, str]:
+        configs = {}
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip():
+                raise CommandError(f"--config takes KEY=VALUE, got {pair!r}.")
+            configs[key.strip()] = value.strip()
+        return configs
+
+    def create(self, admin, topic: str, options: dict, configs: dict[str, str]) -> None:
+        new_topic = NewTopic(
+            topic,
+            num_partitions=options["partitions"],
+            replication_factor=options["replication_factor"],
+            topic_configs=configs,
+        )
+        try:
+            admin.create_topics([new_topic])
+        except TopicAlreadyExistsError:
+            self.stdout.write(self.style.SUCCESS(f"Topic {topic} already exists; left as it is."))
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created topic {topic} with {options['partitions']} partitions, "
+                f"replication factor {options['replication_factor']}."
+            )
+        )
+
+    def describe(self, admin, topics: list[str]) -> None:
+        resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in topics]
+        configs = admin.describe_configs(resources)["topic"]
+        for description in admin.describe_topics(topics):
+            name = description["name"] or "?"
+            if description["error_code"]:
+                self.stdout.write(f"{name}: does not exist (run `manage.py create_topic`)")
+                continue
+            partitions = sorted(description["partitions"], key=lambda p: p["partition_index"])
+            self.stdout.write(f"{name}: {len(partitions)} partitions")
+            for partition in partitions:
+                self.stdout.write(
+                    f"  partition {partition['partition_index']}: leader {partition['leader_id']}, "
+                    f"replicas {partition['replica_nodes']}, in sync {partition['isr_nodes']}"
+                )
+            overrides = {key: entry["value"] for key, entry in configs.get(name, {}).items()}
+            self.stdout.write(f"  configs: {overrides or 'broker defaults'}")

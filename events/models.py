@@ -1,0 +1,53 @@
+from django.db import models
+from django.utils import timezone
+
+
+class OutboxEventQuerySet(models.QuerySet):
+    def pending(self) -> "OutboxEventQuerySet":
+        return self.filter(published_at__isnull=True)
+
+    def failing(self) -> "OutboxEventQuerySet":
+        return self.pending().filter(attempts__gt=0)
+
+    def published(self) -> "OutboxEventQuerySet":
+        return self.filter(published_at__isnull=False)
+
+    def due(self) -> "OutboxEventQuerySet":
+        return self.pending().filter(next_attempt_at__lte=timezone.now())
+
+
+class OutboxEvent(models.Model):
+    """A message waiting to be published to Kafka, written in the request that caused it.
+
+    `manage.py relay_events` publishes due rows and marks them published once Kafka has
+    acknowledged them, so a search made while Kafka is down is published when it is back.
+    """
+
+    topic = models.CharField(max_length=249)
+    key = models.BinaryField()
+    value = models.BinaryField()
+    headers = models.JSONField(help_text="[name, value] pairs, values as UTF-8 text.")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+
+    objects = OutboxEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "outbox event"
+        indexes = [
+            # Serves both the relay's claim (unpublished rows in insertion order) and the purge
+            # of rows published before the retention cut-off.
+            models.Index(fields=["published_at", "id"], name="outbox_claim_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk}: {bytes(self.key).decode(errors='replace')}"
+
+    @property
+    def status(self) -> str:
+        if self.published_at:
+            return "published"
+        return "failing" if self.attempts else "pending"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `make run`: the whole system on this machine, end to end.
+#   migrate, load the sample books, start the local Kafka broker (when KAFKA_BOOTSTRAP_SERVERS is
+#   the local one), create the topic, then run the outbox relay beside the web server.
+# Ctrl-C stops everything this script started; a broker that was already running is left alone.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+ADDRESS="${RUN_ADDRESS:-127.0.0.1:8000}"
+say() { printf '==> %s\n' "$*"; }
+
+# The same default as the settings; the .env file may set it too.
+kafka_servers="${KAFKA_BOOTSTRAP_SERVERS:-$(sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p' .env 2>/dev/null)}"
+kafka_servers="${kafka_servers:-localhost:9092}"
+database_url="${DATABASE_URL:-$(sed -n 's/^DATABASE_URL=//p' .env 2>/dev/null)}"
+
+children=()
+stop_kafka=0
+cleanup() {
+  trap - INT TERM EXIT
+  say "stopping"
+  for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  [ "$stop_kafka" = 1 ] && scripts/services.sh stop kafka
+}
+trap cleanup INT TERM EXIT
+
+port_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; }
+
+case "$database_url" in
+  *@127.0.0.1:3306/*|*@localhost:3306/*)
+    scripts/services.sh start mariadb || { say "MariaDB did not start; see above."; exit 1; } ;;
+esac
+
+$PY manage.py migrate --noinput || exit 1
+$PY manage.py load_sample_books || exit 1
+$PY manage.py collectstatic --noinput --verbosity 0 || exit 1
+
+case "$kafka_servers" in
+  localhost:9092|127.0.0.1:9092)
+    if port_open 127.0.0.1 9092; then
+      say "kafka: already running on 127.0.0.1:9092"
+    elif scripts/services.sh start kafka; then
+      stop_kafka=1
+    else
+      say "Kafka could not be started (see above; it needs Java 17 and Maven)."
+      say "The site runs anyway: searches wait in the outbox until a broker answers."
+    fi ;;
+  *) say "kafka: using $kafka_servers" ;;
+esac
+$PY manage.py create_topic || say "The topic was not created; the relay retries until Kafka is up."
+
+$PY manage.py relay_events &
+children+=($!)
+$PY manage.py runserver "$ADDRESS" --noreload &
+children+=($!)
+say "serving http://$ADDRESS/ — every search goes to the topic; Ctrl-C stops it all"
+wait -n "${children[@]}"

@@ -1,0 +1,67 @@
+"""Helpers the tests call: reading a topic back, running `manage.py` in a subprocess."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from kafka import KafkaConsumer, TopicPartition
+
+from events.contract import SearchEvent, encode
+from events.delivery import write_to_outbox
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def read_topic(topic: str, count: int, *, timeout: float = 30, settle: float = 1.0) -> list:
+    """Read the topic from the start until `count` messages arrived, then `settle` seconds more
+    so that an unexpected extra message is seen too."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, enable_auto_commit=False
+    )
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    messages: list = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=200).values():
+            messages.extend(batch)
+        if len(messages) >= count:
+            deadline = min(deadline, time.monotonic() + settle)
+    consumer.close()
+    return messages
+
+
+def header_map(message) -> dict[str, str]:
+    return {name: raw.decode() for name, raw in message.headers}
+
+
+def manage_py(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def fill_outbox(count: int) -> set[str]:
+    events = [SearchEvent(query=f"query {n}", books=[]) for n in range(count)]
+    for event in events:
+        write_to_outbox(encode(event))
+    return {event.id for event in events}
+
+
+def relay_process(env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "relay_events", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -1,0 +1,55 @@
+"""In outbox mode a search's only delivery work is one INSERT, and its failure is contained."""
+
+import json
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events import metrics
+from events.models import OutboxEvent
+
+
+def test_search_writes_one_outbox_row_with_the_message(client, catalogue, settings) -> None:
+    client.get("/", {"q": "murakami"})
+
+    row = OutboxEvent.objects.get()
+    assert row.topic == settings.KAFKA_TOPIC
+    assert bytes(row.key) == b"murakami"
+    assert [book["title"] for book in json.loads(bytes(row.value))] == ["Kafka on the Shore"]
+    assert dict(row.headers)["ce_visitorid"] == client.cookies["uid"].value
+    assert (row.attempts, row.published_at, row.last_error) == (0, None, "")
+
+
+def test_outbox_delivery_is_a_single_insert(client, catalogue) -> None:
+    client.get("/")  # the first visit only sets the cookie
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/", {"q": "emma"})
+
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1
+    assert writes[0].upper().startswith("INSERT INTO `EVENTS_OUTBOXEVENT`")
+
+
+def test_events_off_writes_nothing(client, catalogue, settings) -> None:
+    settings.EVENTS_DELIVERY = "off"
+
+    client.get("/", {"q": "emma"})
+
+    assert not OutboxEvent.objects.exists()
+
+
+def test_delivery_failure_is_logged_and_counted_and_the_search_answers(
+    client, catalogue, monkeypatch, caplog
+) -> None:
+    def broken(message) -> None:
+        raise ConnectionError("outbox unavailable")
+
+    monkeypatch.setattr("events.receivers.deliver", broken)
+    before = metrics.snapshot().get("delivery_failed", 0)
+
+    response = client.get("/", {"q": "emma"})
+
+    assert response.status_code == 200
+    assert "Emma" in response.text
+    assert metrics.snapshot()["delivery_failed"] == before + 1
+    assert "Could not hand the search event" in caplog.text

@@ -1,0 +1,81 @@
+import datetime
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from events.checks import check_outbox_backlog
+from events.contract import SearchEvent, encode
+from events.delivery import write_to_outbox
+from events.models import OutboxEvent
+
+CHANGELIST = "/admin/events/outboxevent/"
+
+
+def make_rows() -> dict[str, OutboxEvent]:
+    rows = {name: write_to_outbox(encode(SearchEvent(query=name, books=[]))) for name in "abc"}
+    OutboxEvent.objects.filter(pk=rows["a"].pk).update(published_at=timezone.now())
+    OutboxEvent.objects.filter(pk=rows["b"].pk).update(
+        attempts=3,
+        last_error="KafkaTimeoutError: no ack in time",
+        next_attempt_at=timezone.now() + datetime.timedelta(minutes=5),
+    )
+    return rows
+
+
+def test_outbox_changelist_summarises_the_backlog(admin_client) -> None:
+    make_rows()
+
+    response = admin_client.get(CHANGELIST)
+
+    summary = response.context["summary"]
+    assert (summary.pending, summary.failing, summary.published) == (2, 1, 1)
+    assert summary.last_error == "KafkaTimeoutError: no ack in time"
+    assert summary.oldest_pending_seconds >= 0
+    assert "2</strong> pending" in response.text
+
+
+def test_status_filter_lists_failing_rows(admin_client) -> None:
+    rows = make_rows()
+
+    response = admin_client.get(CHANGELIST, {"status": "failing"})
+
+    assert [row.pk for row in response.context["cl"].result_list] == [rows["b"].pk]
+
+
+def test_retry_now_makes_failing_rows_due_at_once(admin_client) -> None:
+    rows = make_rows()
+
+    admin_client.post(
+        CHANGELIST,
+        {"action": "retry_selected_now", "_selected_action": [r.pk for r in rows.values()]},
+    )
+
+    assert OutboxEvent.objects.due().count() == 2
+    assert OutboxEvent.objects.get(pk=rows["a"].pk).status == "published"
+
+
+def test_old_backlog_is_a_warning_of_the_database_checks(db, settings) -> None:
+    write_to_outbox(encode(SearchEvent(query="late", books=[])))
+    OutboxEvent.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    settings.EVENTS_BACKLOG_WARNING_SECONDS = 60
+
+    [warning] = check_outbox_backlog(None, databases=["default"])
+
+    assert warning.id == "events.W001"
+    assert "relay_events" in warning.hint
+
+
+def test_fresh_backlog_raises_no_warning(db) -> None:
+    write_to_outbox(encode(SearchEvent(query="now", books=[])))
+
+    assert check_outbox_backlog(None, databases=["default"]) == []
+
+
+def test_outbox_cannot_be_edited_in_the_admin(admin_client) -> None:
+    row = write_to_outbox(encode(SearchEvent(query="x", books=[])))
+
+    assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
+    response = admin_client.post(f"{CHANGELIST}{row.pk}/change/", {"topic": "other"})
+    assert response.status_code == 403
+    assert OutboxEvent.objects.get(pk=row.pk).topic == row.topic
+    call_command("check")
