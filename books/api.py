@@ -69,6 +69,8 @@ def list_books(request: HttpRequest, response: HttpResponse, params: Query[BookS
         query=params.q, offset=offset, limit=settings.PAGE_SIZE, visitor_id=request.visitor_id
     )
     response["X-Total-Count"] = str(result.total)
+    # Counting stops at selectors.COUNT_LIMIT; then X-Total-Count is "at least".
+    response["X-Total-Is-Lower-Bound"] = "true" if result.total_is_lower_bound else "false"
     return [book_as_json(book) for book in result.books]
 
 

@@ -1,10 +1,17 @@
 """Reads of the catalogue. Nothing here writes or sends anything."""
 
 from dataclasses import dataclass
+from functools import partial
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 
 from books.models import Book
+from books.search import FULLTEXT_COLUMNS, Match, boolean_mode_query
+
+# Searches count their matches only this far: an exact COUNT(*) over a million books costs
+# far more than the page itself, and "1000+" tells a visitor all they need.
+COUNT_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -16,6 +23,8 @@ class BookPage:
     total: int
     offset: int
     limit: int
+    # True when more than `total` books match and counting stopped at `total`.
+    total_is_lower_bound: bool = False
 
     @property
     def has_previous(self) -> bool:
@@ -40,12 +49,37 @@ def matching_books(query: str) -> QuerySet[Book]:
     return books
 
 
+def ranked_books(query: str) -> QuerySet[Book]:
+    """The books a search shows, in the order it shows them.
+
+    On MySQL/MariaDB the FULLTEXT index finds the books containing every word of the query
+    (the last one as a prefix), most relevant first, then newest. A LIKE over a million rows
+    reads them all, so matching_books() serves only SQLite and queries without a word the index
+    holds (such as "the" or "AI").
+    """
+    against = boolean_mode_query(query)
+    if not against or connections[Book.objects.db].vendor != "mysql":
+        return matching_books(query)
+    return (
+        Book.objects.alias(relevance=Match(*FULLTEXT_COLUMNS, against=against))
+        .filter(relevance__gt=0)
+        .order_by("-relevance", "-created_at", "-id")
+    )
+
+
 def search_books(*, query: str, offset: int, limit: int) -> BookPage:
-    books = matching_books(query)
-    return BookPage(
-        query=query,
-        books=list(books[offset : offset + limit]),
-        total=books.count(),
-        offset=offset,
-        limit=limit,
+    """The page of ranked_books(query) from `offset`, with a total that is exact up to
+    COUNT_LIMIT matches and a lower bound beyond, so that no search counts a million rows."""
+    books = ranked_books(query)
+    # The book after the page says whether a next page exists, without counting anything.
+    rows = list(books[offset : offset + limit + 1])
+    page = partial(BookPage, query=query, books=rows[:limit], offset=offset, limit=limit)
+    if len(rows) <= limit and (rows or offset == 0):
+        # This page holds the last match, so the total is known exactly for free.
+        return page(total=offset + len(rows))
+    counted = books.order_by()[: COUNT_LIMIT + 1].count()
+    # The books up to the one after this page exist even if the count ran before they were added.
+    seen = offset + len(rows) if rows else 0
+    return page(
+        total=max(min(counted, COUNT_LIMIT), seen), total_is_lower_bound=counted > COUNT_LIMIT
     )

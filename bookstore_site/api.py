@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from books.api import router as books_router
+from recommendations.api import router as recommendations_router
+from trends.api import router as trends_router
 
 api = NinjaAPI(
     title="event-books API",
@@ -13,6 +15,8 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", books_router)
+api.add_router("/", trends_router)
+api.add_router("/", recommendations_router)
 
 
 def _field_name(location: tuple) -> str:

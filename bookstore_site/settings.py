@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "ninja",
     "books",
     "events",
+    "trends",
+    "recommendations",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,9 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 # How long a client may wait for the first answer from the broker before giving up.
 BOOTSTRAP_TIMEOUT_MS = 5000
+# A consumer that dies without leaving its group holds its partitions this long (the broker's
+# smallest allowed by default), so that a restarted one takes over quickly.
+SESSION_TIMEOUT_MS = 6000
 
 
 def new_producer(**overrides) -> KafkaProducer:
@@ -41,6 +44,8 @@ def new_consumer(*, group_id: str, **overrides) -> KafkaConsumer:
         "client_id": group_id,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
+        "session_timeout_ms": SESSION_TIMEOUT_MS,
+        "heartbeat_interval_ms": SESSION_TIMEOUT_MS // 3,
         "bootstrap_timeout_ms": BOOTSTRAP_TIMEOUT_MS,
         "reconnect_backoff_max_ms": 2000,
     }

@@ -51,3 +51,21 @@ class OutboxEvent(models.Model):
         if self.published_at:
             return "published"
         return "failing" if self.attempts else "pending"
+
+
+class ProcessedEvent(models.Model):
+    """An event a consumer group has applied, so that a redelivery is recognised and skipped."""
+
+    consumer_group = models.CharField(max_length=100)
+    event_id = models.CharField(max_length=64, help_text="The event's ce_id header.")
+    processed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consumer_group", "event_id"], name="processed_event_once_per_group"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer_group}: {self.event_id}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the whole system on this machine, end to end.
 #   migrate, load the sample books, start the local Kafka broker (when KAFKA_BOOTSTRAP_SERVERS is
-#   the local one), create the topic, then run the outbox relay beside the web server.
+#   the local one), create the topic, then run the outbox relay and the trends and
+#   recommendations consumers beside the web server.
 # Ctrl-C stops everything this script started; a broker that was already running is left alone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,8 +52,10 @@ case "$kafka_servers" in
 esac
 $PY manage.py create_topic || say "The topic was not created; the relay retries until Kafka is up."
 
-$PY manage.py relay_events &
-children+=($!)
+for worker in relay_events consume_trends consume_recommendations; do
+  $PY manage.py "$worker" &
+  children+=($!)
+done
 $PY manage.py runserver "$ADDRESS" --noreload &
 children+=($!)
 say "serving http://$ADDRESS/ — every search goes to the topic; Ctrl-C stops it all"

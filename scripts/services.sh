@@ -251,7 +251,7 @@ start_mariadb() {
       --datadir="$MDB_DATA" --socket="$MDB_SOCKET" --pid-file="$MDB_PID" \
       --port="$DB_PORT" --bind-address="$DB_HOST" --log-error="$MDB_LOG" \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-      --innodb-buffer-pool-size=256M --max-connections=300 \
+      --innodb-buffer-pool-size=1G --max-connections=300 \
       </dev/null >>"$MDB_LOG" 2>&1 &
   fi
 

@@ -12,7 +12,9 @@ from django.conf import settings
 from django.db import connection
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from books.importing import generate_books
 from books.models import Book
+from events.consumer import ConsumerStats, SearchEventConsumer
 from events.kafka import new_producer
 from events.relay import Relay
 
@@ -52,8 +54,10 @@ def make_book(db) -> Callable[..., Book]:
 
 
 @pytest.fixture
-def catalogue(make_book) -> dict[str, Book]:
-    """A small catalogue whose words overlap in title, author and description."""
+def catalogue(transactional_db, make_book) -> dict[str, Book]:
+    """A small catalogue whose words overlap in title, author and description.
+
+    Committed (`transactional_db`), because InnoDB's FULLTEXT index only sees committed rows."""
     return {
         "kafka_guide": make_book(
             title="Kafka: The Definitive Guide",
@@ -125,3 +129,58 @@ def manage_py_env(transactional_db, settings) -> Callable[..., dict[str, str]]:
         }
 
     return make
+
+
+@pytest.fixture
+def consume(topic) -> Callable[..., ConsumerStats]:
+    """Run a consumer of the test topic in its own group until `count` records were handled."""
+    group = f"test-group-{uuid.uuid4().hex[:8]}"
+
+    def run(apply_batch, count: int, *, group_id: str = group) -> ConsumerStats:
+        consumer = SearchEventConsumer(group_id=group_id, apply_batch=apply_batch)
+        try:
+            return consumer.run(max_messages=count, idle_timeout=30)
+        finally:
+            consumer.close()
+
+    return run
+
+
+@pytest.fixture
+def search_catalogue(catalogue, make_book) -> dict[str, Book]:
+    """`catalogue`, books in other languages and with very short words, and 300 synthetic
+    books (seed 7) around them; committed like `catalogue`, so FULLTEXT searches see them all."""
+    generate_books(count=300, seed=7)
+    return {
+        **catalogue,
+        "anos": make_book(
+            title="Cien años de soledad",
+            author="Gabriel García Márquez",
+            published_at=datetime.date(1967, 5, 30),
+            description="Seven generations of the Buendía family in Macondo.",
+        ),
+        "aero": make_book(
+            title="Ærø: An Island Year",
+            author="Kirsten Hvid",
+            published_at=datetime.date(2011, 6, 1),
+            description="Ferries, fields and winter storms south of Fyn.",
+        ),
+        "prozess": make_book(
+            title="Der Prozeß",
+            author="Franz Kafka",
+            published_at=datetime.date(1925, 1, 1),
+            description="Josef K. wird eines Morgens verhaftet.",
+        ),
+        "go": make_book(
+            title="The Go Programming Language",
+            author="Alan Donovan",
+            published_at=datetime.date(2015, 10, 26),
+            description="Go, from the basics to concurrency.",
+        ),
+        "oreilly": make_book(
+            title="Tim O'Reilly's Field Notes",
+            author="Tim O'Reilly",
+            published_at=datetime.date(2017, 10, 10),
+            description="What's the future, and why it's up to us.",
+        ),
+    }

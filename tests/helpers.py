@@ -56,9 +56,10 @@ def fill_outbox(count: int) -> set[str]:
     return {event.id for event in events}
 
 
-def relay_process(env: dict[str, str], *args: str) -> subprocess.Popen:
+def manage_py_process(*args: str, env: dict[str, str]) -> subprocess.Popen:
+    """A long-running `manage.py` command, e.g. a relay or a consumer to kill mid-batch."""
     return subprocess.Popen(
-        [sys.executable, "manage.py", "relay_events", *args],
+        [sys.executable, "manage.py", *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

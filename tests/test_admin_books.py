@@ -3,7 +3,10 @@ from books.models import Book
 ADD_URL = "/admin/books/book/add/"
 
 
-def test_staff_adds_a_book_through_the_admin_and_search_finds_it(admin_client) -> None:
+def test_staff_adds_a_book_through_the_admin_and_search_finds_it(
+    transactional_db, admin_client
+) -> None:
+    # Committed, because the FULLTEXT search only sees committed books.
     response = admin_client.post(
         ADD_URL,
         {

@@ -30,6 +30,19 @@ def test_api_search_returns_books_with_the_seeds_field_names(client, catalogue) 
     assert response["X-Total-Count"] == "1"
 
 
+def test_api_says_when_the_total_is_only_a_lower_bound(
+    client, catalogue, monkeypatch, settings
+) -> None:
+    settings.PAGE_SIZE = 2
+    monkeypatch.setattr("books.selectors.COUNT_LIMIT", 3)
+
+    capped = client.get("/api/books", {"q": "kafka"})
+    exact = client.get("/api/books", {"q": "austen"})
+
+    assert (capped["X-Total-Count"], capped["X-Total-Is-Lower-Bound"]) == ("3", "true")
+    assert (exact["X-Total-Count"], exact["X-Total-Is-Lower-Bound"]) == ("1", "false")
+
+
 @pytest.mark.parametrize("offset_name", ["offset", "o"])
 def test_api_search_skips_offset_books(client, catalogue, settings, offset_name) -> None:
     settings.PAGE_SIZE = 2

@@ -51,15 +51,23 @@ def test_setup_waits_for_healthy_database_and_broker_and_creates_the_topic(compo
     assert "migrate" in setup["command"]
 
 
-@pytest.mark.parametrize("service", ["web", "relay"])
+@pytest.mark.parametrize("service", ["web", "relay", "trends", "recommendations"])
 def test_app_processes_start_after_setup_finished(compose, service) -> None:
     assert compose["services"][service]["depends_on"] == {
         "setup": {"condition": "service_completed_successfully"}
     }
 
 
-def test_relay_runs_the_relay_command(compose) -> None:
-    assert compose["services"]["relay"]["command"] == ["python", "manage.py", "relay_events"]
+@pytest.mark.parametrize(
+    ("service", "command"),
+    [
+        ("relay", "relay_events"),
+        ("trends", "consume_trends"),
+        ("recommendations", "consume_recommendations"),
+    ],
+)
+def test_each_worker_runs_its_command(compose, service, command) -> None:
+    assert compose["services"][service]["command"] == ["python", "manage.py", command]
 
 
 def test_app_env_names_are_ones_the_settings_read(compose) -> None:

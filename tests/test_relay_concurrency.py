@@ -5,7 +5,7 @@ import time
 from collections import Counter
 
 from events.models import OutboxEvent
-from tests.helpers import fill_outbox, header_map, manage_py, read_topic, relay_process
+from tests.helpers import fill_outbox, header_map, manage_py, manage_py_process, read_topic
 
 
 def test_two_relays_draining_one_backlog_publish_every_event_exactly_once(
@@ -14,7 +14,9 @@ def test_two_relays_draining_one_backlog_publish_every_event_exactly_once(
     ids = fill_outbox(600)
     env = manage_py_env()
 
-    relays = [relay_process(env, "--once", "--batch-size", "25") for _ in range(2)]
+    relays = [
+        manage_py_process("relay_events", "--once", "--batch-size", "25", env=env) for _ in range(2)
+    ]
     outputs = [relay.communicate(timeout=120) for relay in relays]
 
     assert [relay.returncode for relay in relays] == [0, 0], outputs
@@ -29,7 +31,7 @@ def test_two_relays_draining_one_backlog_publish_every_event_exactly_once(
 def test_relay_killed_mid_batch_loses_nothing_on_restart(topic, manage_py_env) -> None:
     ids = fill_outbox(3000)
     env = manage_py_env()
-    relay = relay_process(env, "--batch-size", "50")
+    relay = manage_py_process("relay_events", "--batch-size", "50", env=env)
     deadline = time.monotonic() + 60
     while not OutboxEvent.objects.published().exists() and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -2,13 +2,13 @@ import signal
 import time
 
 from events.models import OutboxEvent
-from tests.helpers import fill_outbox, read_topic, relay_process
+from tests.helpers import fill_outbox, manage_py_process, read_topic
 
 
 def test_long_running_relay_publishes_new_events_and_stops_cleanly_on_sigterm(
     topic, manage_py_env
 ) -> None:
-    relay = relay_process(manage_py_env())
+    relay = manage_py_process("relay_events", env=manage_py_env())
     time.sleep(2)  # let it connect and go idle
     ids = fill_outbox(5)
     deadline = time.monotonic() + 30

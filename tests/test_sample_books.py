@@ -12,7 +12,8 @@ def test_sample_books_load_once_however_often_the_command_runs(db) -> None:
     assert Book.objects.count() == loaded
 
 
-def test_sample_books_are_searchable(client, db) -> None:
+def test_sample_books_are_searchable(client, transactional_db) -> None:
+    # Committed, because the FULLTEXT search only sees committed books.
     call_command("load_sample_books")
 
     titles = [b["title"] for b in client.get("/api/books", {"q": "Definitive Guide"}).json()]

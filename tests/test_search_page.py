@@ -46,6 +46,17 @@ def test_page_past_the_last_one_offers_the_first_page(client, catalogue) -> None
     assert "past the last one" in response.text
 
 
+def test_search_with_more_matches_than_counted_says_so(
+    client, catalogue, monkeypatch, settings
+) -> None:
+    settings.PAGE_SIZE = 2
+    monkeypatch.setattr("books.selectors.COUNT_LIMIT", 3)
+
+    response = client.get("/", {"q": "kafka"})
+
+    assert "3+ books found, showing 1\N{EN DASH}2." in response.text
+
+
 def test_search_without_matches_says_so(client, catalogue) -> None:
     response = client.get("/", {"q": "zzzz"})
 

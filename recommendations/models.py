@@ -1,0 +1,22 @@
+from django.db import models
+
+
+class Interest(models.Model):
+    """How often a visitor's searches found a book: the basis of their recommendations."""
+
+    visitor_id = models.CharField(max_length=64, help_text="The visitor's uid cookie.")
+    book_id = models.BigIntegerField()
+    score = models.PositiveIntegerField(default=0)
+    book = models.JSONField(help_text="The book as the latest event carried it.")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["visitor_id", "book_id"], name="interest_once_per_book")
+        ]
+        indexes = [
+            models.Index(fields=["visitor_id", "-score", "-updated_at"], name="interest_top_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_id} → book {self.book_id} ({self.score})"

@@ -1,0 +1,101 @@
+"""The shared consumer loop against the real broker: dedupe, dead letters, database outages."""
+
+from django.db import OperationalError
+from kafka import KafkaProducer
+
+from events.contract import SearchEvent, encode
+from tests.helpers import header_map, read_topic
+
+
+def publish(kafka_bootstrap, topic: str, messages: list[tuple[bytes, bytes, list]]) -> None:
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    for key, value, headers in messages:
+        producer.send(topic, key=key, value=value, headers=headers)
+    producer.flush()
+    producer.close()
+
+
+def as_tuple(event: SearchEvent) -> tuple[bytes, bytes, list]:
+    message = encode(event)
+    return message.key, message.value, message.headers
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.batches: list[list[SearchEvent]] = []
+
+    def __call__(self, events: list[SearchEvent]) -> None:
+        self.batches.append(events)
+
+    @property
+    def queries(self) -> list[str]:
+        return [event.query for batch in self.batches for event in batch]
+
+
+def test_the_same_event_delivered_twice_is_applied_once(
+    db, kafka_bootstrap, topic, consume
+) -> None:
+    event = SearchEvent(query="kafka", books=[])
+    publish(kafka_bootstrap, topic, [as_tuple(event), as_tuple(event)])
+    recorder = Recorder()
+
+    stats = consume(recorder, 2)
+
+    assert recorder.queries == ["kafka"]
+    assert (stats.applied, stats.duplicates) == (1, 1)
+
+
+def test_an_event_applied_in_an_earlier_run_is_skipped_when_redelivered(
+    db, kafka_bootstrap, topic, consume
+) -> None:
+    event = SearchEvent(query="emma", books=[])
+    publish(kafka_bootstrap, topic, [as_tuple(event)])
+    consume(Recorder(), 1, group_id="rerun-group")
+    publish(kafka_bootstrap, topic, [as_tuple(event)])  # e.g. the relay sent it again
+    recorder = Recorder()
+
+    stats = consume(recorder, 1, group_id="rerun-group")
+
+    assert recorder.queries == []
+    assert stats.duplicates == 1
+
+
+def test_a_malformed_message_goes_to_the_dlq_and_the_next_good_one_is_applied(
+    db, kafka_bootstrap, topic, consume
+) -> None:
+    good = SearchEvent(query="after the bad one", books=[])
+    publish(
+        kafka_bootstrap,
+        topic,
+        [(b"bad", b"{not json", [("ce_id", b"x")]), as_tuple(good)],
+    )
+    recorder = Recorder()
+
+    stats = consume(recorder, 2)
+
+    assert recorder.queries == ["after the bad one"]
+    assert stats.dead_lettered == 1
+    [dead] = read_topic(f"{topic}.dlq", 1)
+    headers = header_map(dead)
+    assert (dead.key, dead.value) == (b"bad", b"{not json")
+    assert "not UTF-8 JSON" in headers["dlq_error"]
+    assert headers["dlq_source_topic"] == topic
+    assert {"dlq_source_partition", "dlq_source_offset", "dlq_consumer_group"} <= set(headers)
+
+
+def test_a_database_outage_is_waited_out_and_the_batch_applied_not_skipped(
+    transactional_db, kafka_bootstrap, topic, consume, monkeypatch
+) -> None:
+    monkeypatch.setattr("events.consumer.time.sleep", lambda seconds: None)
+    publish(kafka_bootstrap, topic, [as_tuple(SearchEvent(query="kept", books=[]))])
+    attempts = []
+
+    def flaky(events: list[SearchEvent]) -> None:
+        attempts.append([e.query for e in events])
+        if len(attempts) < 3:
+            raise OperationalError(2006, "MySQL server has gone away")
+
+    stats = consume(flaky, 1)
+
+    assert attempts == [["kept"]] * 3
+    assert stats.applied == 1

@@ -1,0 +1,65 @@
+"""The consumer commands as processes: killed mid-batch, and two members of one group."""
+
+import re
+import signal
+import time
+
+from events.models import OutboxEvent
+from tests.helpers import fill_outbox, manage_py, manage_py_process
+from trends.models import TrendingQuery
+
+EVENTS = 1500
+
+
+def counted() -> int:
+    return sum(TrendingQuery.objects.values_list("count", flat=True))
+
+
+def test_consumer_killed_mid_batch_and_restarted_neither_loses_nor_double_counts(
+    topic, manage_py_env
+) -> None:
+    env = manage_py_env()
+    fill_outbox(EVENTS)
+    assert manage_py("relay_events", "--once", env=env).returncode == 0
+    group = f"kill-{topic}"
+
+    consumer = manage_py_process("consume_trends", "--group", group, "--batch-size", "20", env=env)
+    deadline = time.monotonic() + 60
+    while counted() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    consumer.send_signal(signal.SIGKILL)
+    consumer.wait(timeout=10)
+    partly = counted()
+    restarted = manage_py("consume_trends", "--group", group, "--timeout", "5", env=env)
+
+    assert 0 < partly < EVENTS
+    assert restarted.returncode == 0, restarted.stderr
+    assert counted() == EVENTS, restarted.stdout + restarted.stderr
+    assert TrendingQuery.objects.count() == EVENTS  # fill_outbox's queries are all different
+
+
+def test_two_consumers_in_one_group_split_the_partitions_and_count_every_event_once(
+    topic, manage_py_env
+) -> None:
+    env = manage_py_env()
+    group = f"pair-{topic}"
+    consumers = [
+        manage_py_process("consume_trends", "--group", group, "--timeout", "12", env=env)
+        for _ in range(2)
+    ]
+    time.sleep(6)  # both join the group before there is anything to read
+    fill_outbox(600)
+    assert manage_py("relay_events", "--once", env=env).returncode == 0
+
+    outputs = [consumer.communicate(timeout=120)[0] for consumer in consumers]
+
+    assert [c.returncode for c in consumers] == [0, 0], outputs
+    applied = [int(re.search(r"(\d+) events applied", out).group(1)) for out in outputs]
+    partitions = [
+        set(re.search(r"partitions ([\d, ]+)\.", out).group(1).split(", ")) for out in outputs
+    ]
+    assert all(applied), outputs
+    assert sum(applied) == 600
+    assert not partitions[0] & partitions[1]
+    assert counted() == 600
+    assert not OutboxEvent.objects.pending().exists()

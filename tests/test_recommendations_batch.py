@@ -1,0 +1,52 @@
+import datetime
+
+from events.contract import SearchEvent
+from recommendations.models import Interest
+from recommendations.selectors import recommended_books
+from recommendations.services import apply_search_events
+
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+def book(book_id: int) -> dict:
+    return {"id": book_id, "title": f"Book {book_id}", "author": "X"}
+
+
+def event(visitor: str | None, book_ids: list[int], minutes: int = 0) -> SearchEvent:
+    return SearchEvent(
+        query="q",
+        books=[book(i) for i in book_ids],
+        visitor_id=visitor,
+        time=T0 + datetime.timedelta(minutes=minutes),
+    )
+
+
+def test_each_found_book_adds_one_to_the_visitors_interest(db) -> None:
+    apply_search_events([event("v1", [1, 2]), event("v1", [2, 3]), event("v2", [3])])
+
+    scores = {(i.visitor_id, i.book_id): i.score for i in Interest.objects.all()}
+    assert scores == {("v1", 1): 1, ("v1", 2): 2, ("v1", 3): 1, ("v2", 3): 1}
+
+
+def test_events_without_a_visitor_count_for_nobody(db) -> None:
+    apply_search_events([event(None, [1, 2])])
+
+    assert not Interest.objects.exists()
+
+
+def test_later_batches_add_up(db) -> None:
+    apply_search_events([event("v1", [1])])
+
+    apply_search_events([event("v1", [1]), event("v1", [1])])
+
+    assert Interest.objects.get().score == 3
+
+
+def test_recommendations_are_the_visitors_top_ten_by_score(db) -> None:
+    apply_search_events([event("v1", list(range(1, 13)))] + [event("v1", [7])] * 3)
+
+    recommended = recommended_books(visitor_id="v1")
+
+    assert len(recommended) == 10
+    assert recommended[0] == {**book(7), "score": 4}
+    assert recommended_books(visitor_id="someone-else") == []

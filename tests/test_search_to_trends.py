@@ -1,0 +1,30 @@
+"""The whole walk: a search on the page → outbox → relay → Kafka → both consumers → the page."""
+
+from django.test import Client
+
+from recommendations.services import CONSUMER_GROUP as REC_GROUP
+from recommendations.services import apply_search_events as apply_interests
+from trends.services import CONSUMER_GROUP as TREND_GROUP
+from trends.services import apply_search_events as apply_trends
+
+
+def test_a_search_shows_up_in_trends_and_in_the_searchers_recommendations(
+    transactional_db, catalogue, topic, relay, consume
+) -> None:
+    searcher, other = Client(), Client()
+    searcher.get("/", {"q": "Murakami"})
+    searcher.get("/", {"q": "murakami "})
+    other.get("/", {"q": "austen"})
+    relay.publish_batch()
+
+    consume(apply_trends, 3, group_id=f"{TREND_GROUP}-{topic}")
+    consume(apply_interests, 3, group_id=f"{REC_GROUP}-{topic}")
+
+    page = searcher.get("/").text
+    trends = page.split('id="trends-heading"')[1].split("</section>")[0]
+    recommended = page.split('id="recommendations-heading"')[1].split("</section>")[0]
+    assert trends.index("murakami") < trends.index("austen")
+    assert "(2)" in trends
+    assert "Kafka on the Shore" in recommended
+    assert "Emma" not in recommended
+    assert "Emma" in other.get("/").text.split('id="recommendations-heading"')[1]

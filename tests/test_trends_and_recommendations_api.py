@@ -1,0 +1,82 @@
+import datetime
+
+import pytest
+
+from events.contract import SearchEvent
+from recommendations.services import apply_search_events as apply_interests
+from trends.services import apply_search_events as apply_trends
+
+BOOK = {"id": 5, "title": "Emma", "author": "Jane Austen"}
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+VISITOR = "5e" * 16  # a well-formed uid cookie
+
+
+@pytest.fixture
+def counted(db) -> None:
+    events = [
+        SearchEvent(query=f"query {n}", books=[BOOK], visitor_id=VISITOR, time=T0)
+        for n in range(12)
+        for _ in range(n + 1)
+    ]
+    apply_trends(events)
+    apply_interests(events)
+
+
+def test_trends_api_returns_the_top_ten_by_count(client, counted) -> None:
+    response = client.get("/api/trends")
+
+    trends = response.json()
+    assert len(trends) == 10
+    assert trends[0] == {"query": "query 11", "count": 12, "books": [BOOK]}
+
+
+def test_trends_api_takes_a_page_size(client, counted) -> None:
+    assert [t["count"] for t in client.get("/api/trends", {"ps": 3}).json()] == [12, 11, 10]
+
+
+@pytest.mark.parametrize("ps", ["0", "-1", "abc", "101"])
+def test_trends_api_rejects_a_bad_page_size(client, counted, ps) -> None:
+    response = client.get("/api/trends", {"ps": ps})
+
+    assert response.status_code == 400
+    assert "ps" in response.json()["errors"]
+
+
+def test_recommendations_api_returns_the_visitors_books(client, counted) -> None:
+    response = client.get("/api/recommendations", {"uid": VISITOR})
+
+    assert response.json() == [{**BOOK, "score": 78}]
+
+
+def test_recommendations_api_for_an_unknown_visitor_is_empty(client, counted) -> None:
+    assert client.get("/api/recommendations", {"uid": "nobody"}).json() == []
+
+
+def test_recommendations_api_without_uid_is_400(client, db) -> None:
+    response = client.get("/api/recommendations")
+
+    assert response.status_code == 400
+    assert "uid" in response.json()["errors"]
+
+
+def test_home_page_shows_trends_linking_to_their_search(client, counted) -> None:
+    response = client.get("/")
+
+    assert '<a href="/?q=query%2011">query 11</a>' in response.text
+
+
+def test_home_page_shows_the_visitors_own_recommendations(client, counted) -> None:
+    client.cookies["uid"] = VISITOR
+
+    response = client.get("/")
+
+    assert "Recommended for you" in response.text
+    assert f'<a href="/books/{BOOK["id"]}/">Emma</a>' in response.text
+
+
+def test_home_page_with_nothing_counted_yet_still_answers(client, db) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "No searches counted yet." in response.text
+    assert "Search for books you like" in response.text

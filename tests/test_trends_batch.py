@@ -1,0 +1,61 @@
+import datetime
+
+from events.contract import SearchEvent
+from trends.models import TrendingQuery
+from trends.services import apply_search_events, normalize_query
+
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+BOOK_A = {"id": 1, "title": "A"}
+BOOK_B = {"id": 2, "title": "B"}
+
+
+def event(query: str, books: list[dict], minutes: int = 0) -> SearchEvent:
+    return SearchEvent(query=query, books=books, time=T0 + datetime.timedelta(minutes=minutes))
+
+
+def test_queries_are_trimmed_case_folded_and_whitespace_collapsed() -> None:
+    assert normalize_query("  Kafka   The\tGuide ") == "kafka the guide"
+    assert normalize_query("STRASSE") == normalize_query("straße")
+
+
+def test_a_batch_counts_each_normalized_query_and_keeps_its_latest_results(db) -> None:
+    apply_search_events(
+        [event("Kafka", [BOOK_A], 2), event(" kafka ", [BOOK_B], 5), event("emma", [], 1)]
+    )
+
+    trends = {t.query: t for t in TrendingQuery.objects.all()}
+    assert {q: t.count for q, t in trends.items()} == {"kafka": 2, "emma": 1}
+    assert trends["kafka"].books == [BOOK_B]
+    assert trends["emma"].books == []
+
+
+def test_later_batches_add_to_existing_counts(db) -> None:
+    apply_search_events([event("kafka", [BOOK_A], 1)])
+
+    apply_search_events([event("KAFKA", [BOOK_B], 2), event("kafka", [BOOK_B], 3)])
+
+    trend = TrendingQuery.objects.get()
+    assert trend.count == 3
+    assert trend.books == [BOOK_B]
+
+
+def test_an_older_event_arriving_late_does_not_replace_newer_results(db) -> None:
+    apply_search_events([event("kafka", [BOOK_B], 10)])
+
+    apply_search_events([event("kafka", [BOOK_A], 1)])
+
+    trend = TrendingQuery.objects.get()
+    assert (trend.count, trend.books) == (2, [BOOK_B])
+
+
+def test_a_batch_writes_once_however_many_events_it_holds(
+    db, django_assert_max_num_queries
+) -> None:
+    apply_search_events([event("seed", [])])
+    events = [event(f"q{n % 10}", [BOOK_A], n) for n in range(500)] + [event("seed", [])]
+
+    # one locking read, one bulk update, one bulk insert
+    with django_assert_max_num_queries(3):
+        apply_search_events(events)
+
+    assert TrendingQuery.objects.get(query="q3").count == 50
