@@ -23,3 +23,18 @@ def test_long_running_relay_publishes_new_events_and_stops_cleanly_on_sigterm(
     assert len(read_topic(topic, 5)) == 5
     assert not OutboxEvent.objects.pending().exists()
     assert len(ids) == 5
+
+
+def test_relay_started_while_kafka_is_down_waits_and_still_stops_cleanly(
+    topic, manage_py_env
+) -> None:
+    relay = manage_py_process(
+        "relay_events", env=manage_py_env(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1")
+    )
+    time.sleep(7)  # past the first failed connection attempt (5 s)
+
+    relay.send_signal(signal.SIGTERM)
+    _, stderr = relay.communicate(timeout=30)
+
+    assert relay.returncode == 0, stderr
+    assert "Kafka is not reachable at 127.0.0.1:1" in stderr

@@ -1,12 +1,10 @@
-import signal
-
-from django.core.management.base import BaseCommand, CommandError
-from kafka.errors import KafkaError
+from django.core.management.base import CommandError
 
 from events.consumer import BatchApplier, SearchEventConsumer
+from events.management.worker import KafkaWorkerCommand
 
 
-class ConsumerCommand(BaseCommand):
+class ConsumerCommand(KafkaWorkerCommand):
     """A long-running consumer of the search topic; subclasses name the group and the batch."""
 
     group_id: str
@@ -32,15 +30,16 @@ class ConsumerCommand(BaseCommand):
     def handle(self, *args, group: str, max_messages, timeout, batch_size: int, **options) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        self.stopping = False
-        signal.signal(signal.SIGTERM, self.on_signal)
-        signal.signal(signal.SIGINT, self.on_signal)
-        try:
-            consumer = SearchEventConsumer(
+        self.install_stop_handlers()
+        consumer = self.connect(
+            lambda: SearchEventConsumer(
                 group_id=group, apply_batch=type(self).apply_batch, batch_size=batch_size
-            )
-        except KafkaError as exc:
-            raise CommandError(f"Kafka is not reachable: {exc}. Is it running?") from exc
+            ),
+            # A batch job (--timeout / --max-messages) fails at once; a service waits for Kafka.
+            wait=timeout is None and max_messages is None,
+        )
+        if consumer is None:
+            return
         try:
             stats = consumer.run(
                 should_stop=lambda: self.stopping, max_messages=max_messages, idle_timeout=timeout
@@ -54,6 +53,3 @@ class ConsumerCommand(BaseCommand):
                 f"{stats.dead_lettered} dead-lettered; partitions {partitions}."
             )
         )
-
-    def on_signal(self, signum, frame) -> None:
-        self.stopping = True

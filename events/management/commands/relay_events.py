@@ -1,12 +1,11 @@
 import logging
-import signal
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError, close_old_connections
-from kafka.errors import KafkaError
 
 from events.kafka import new_producer
+from events.management.worker import KafkaWorkerCommand
 from events.relay import Relay, purge_published
 
 logger = logging.getLogger(__name__)
@@ -15,7 +14,7 @@ PURGE_EVERY_SECONDS = 600
 MAX_BACKOFF_SECONDS = 5
 
 
-class Command(BaseCommand):
+class Command(KafkaWorkerCommand):
     help = (
         "Publish the outbox's search events to Kafka. Runs until SIGTERM or Ctrl-C; "
         "several relays may run at once. With --once, publishes everything pending and exits."
@@ -38,11 +37,12 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool, batch_size: int, poll_interval: float, **options) -> None:
         if batch_size < 1 or poll_interval <= 0:
             raise CommandError("--batch-size and --poll-interval must be positive.")
-        self.stopping = False
+        self.install_stop_handlers()
         self.published = 0
-        signal.signal(signal.SIGTERM, self.on_signal)
-        signal.signal(signal.SIGINT, self.on_signal)
-        self.relay = Relay(self.connect(once=once), batch_size=batch_size, respect_backoff=not once)
+        producer = self.connect(lambda: new_producer(max_block_ms=2000), wait=not once)
+        if producer is None:
+            return
+        self.relay = Relay(producer, batch_size=batch_size, respect_backoff=not once)
         try:
             if once:
                 self.drain()
@@ -51,22 +51,6 @@ class Command(BaseCommand):
         finally:
             self.relay.producer.close(timeout=10)
         self.stdout.write(self.style.SUCCESS(f"Relay stopped; {self.published} events published."))
-
-    def on_signal(self, signum, frame) -> None:
-        self.stopping = True
-
-    def connect(self, *, once: bool):
-        """Connect to Kafka, waiting for it unless running --once."""
-        delay = 1.0
-        while True:
-            try:
-                return new_producer(max_block_ms=2000)
-            except KafkaError as exc:
-                if once or self.stopping:
-                    raise CommandError(f"Kafka is not reachable: {exc}. Is it running?") from exc
-                logger.warning("Kafka is not reachable (%s); retrying in %.0f s", exc, delay)
-                time.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF_SECONDS)
 
     def drain(self) -> None:
         while not self.stopping:

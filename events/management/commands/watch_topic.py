@@ -1,14 +1,11 @@
-import signal
-
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from kafka.errors import KafkaError
 
 from events.contract import MalformedEvent, decode
 from events.kafka import new_consumer
+from events.management.worker import KafkaWorkerCommand
 
 
-class Command(BaseCommand):
+class Command(KafkaWorkerCommand):
     help = "Print the search events arriving on KAFKA_TOPIC, as a consumer outside any group."
 
     def add_arguments(self, parser) -> None:
@@ -20,16 +17,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, from_beginning: bool, max_messages: int | None, **options) -> None:
-        self.stopping = False
-        signal.signal(signal.SIGTERM, self.on_signal)
-        signal.signal(signal.SIGINT, self.on_signal)
-        try:
-            consumer = new_consumer(
+        self.install_stop_handlers()
+        consumer = self.connect(
+            lambda: new_consumer(
                 group_id=None, auto_offset_reset="earliest" if from_beginning else "latest"
-            )
-        except KafkaError as exc:
-            servers = ",".join(settings.KAFKA_BOOTSTRAP_SERVERS)
-            raise CommandError(f"Cannot reach Kafka at {servers}: {exc}") from exc
+            ),
+            wait=False,
+        )
         consumer.subscribe([settings.KAFKA_TOPIC])
         self.stderr.write(f"Watching {settings.KAFKA_TOPIC}; Ctrl-C to stop.")
         seen = 0
@@ -41,9 +35,6 @@ class Command(BaseCommand):
                         seen += 1
         finally:
             consumer.close()
-
-    def on_signal(self, signum, frame) -> None:
-        self.stopping = True
 
     def show(self, record) -> None:
         where = f"partition {record.partition} offset {record.offset}"
