@@ -30,6 +30,7 @@ services-status:
 	scripts/services.sh status
 
 test: install services lint
+	scripts/system-deps.sh browser
 	DATABASE_URL=$(SERVICES_DATABASE_URL) KAFKA_BOOTSTRAP_SERVERS=$(SERVICES_KAFKA) \
 		$(VENV)/bin/pytest
 

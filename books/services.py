@@ -2,6 +2,9 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
 from books.models import Book
 from books.selectors import BookPage, search_books
 from books.serializers import book_as_json
@@ -42,7 +45,12 @@ def create_book(
         isbn=isbn,
     )
     book.full_clean()
-    book.save()
+    try:
+        with transaction.atomic():
+            book.save()
+    except IntegrityError as exc:
+        # Another request saved the same ISBN between full_clean() and save().
+        raise ValidationError({"isbn": ["Book with this ISBN-13 already exists."]}) from exc
     return book
 
 

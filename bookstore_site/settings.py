@@ -54,9 +54,10 @@ KAFKA_TOPIC = _read("KAFKA_TOPIC", env.str, "lr-book-searches")
 # outbox: an outbox row per search, published by `manage.py relay_events` (nothing lost);
 # direct: sent from the web process in the background (lost while Kafka is down); off: none.
 EVENTS_DELIVERY = _read("EVENTS_DELIVERY", env.str, "outbox")
-# Published outbox rows are deleted by the relay once they are this old.
-EVENTS_OUTBOX_RETENTION_HOURS = _read("EVENTS_OUTBOX_RETENTION_HOURS", env.int, 24 * 7)
-# Pending rows older than this make `manage.py check --database default` and the relay warn.
+# Published outbox rows (deleted by the relay) and the consumers' record of applied ce_ids
+# (deleted by each consumer) are kept this long.
+EVENTS_RETENTION_HOURS = _read("EVENTS_RETENTION_HOURS", env.int, 24 * 7)
+# Pending rows older than this make `manage.py check --database default` warn (events.W001).
 EVENTS_BACKLOG_WARNING_SECONDS = _read("EVENTS_BACKLOG_WARNING_SECONDS", env.int, 300)
 
 INSTALLED_APPS = [

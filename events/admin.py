@@ -45,12 +45,16 @@ class OutboxEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        # Rows are never edited by hand, but making them due again is a change.
+        return request.user.has_perm("events.change_outboxevent")
+
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(
             request, {**(extra_context or {}), "summary": outbox_summary()}
         )
 
-    @admin.action(description="Retry the selected unpublished events now", permissions=["view"])
+    @admin.action(description="Retry the selected unpublished events now", permissions=["retry"])
     def retry_selected_now(self, request: HttpRequest, queryset: QuerySet[OutboxEvent]) -> None:
         count = retry_now(queryset)
         self.message_user(

@@ -48,10 +48,10 @@ def check_kafka_settings(app_configs, **kwargs) -> list[Error]:
                 id="events.E003",
             )
         )
-    if settings.EVENTS_OUTBOX_RETENTION_HOURS < 1:
+    if settings.EVENTS_RETENTION_HOURS < 1:
         errors.append(
             Error(
-                "EVENTS_OUTBOX_RETENTION_HOURS must be at least 1.",
+                "EVENTS_RETENTION_HOURS must be at least 1.",
                 hint="Published rows are kept this long for inspection, e.g. 168 (a week).",
                 id="events.E004",
             )

@@ -12,18 +12,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    transaction,
+)
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError, KafkaError
 
 from events.contract import MalformedEvent, SearchEvent, decode
 from events.kafka import new_consumer, new_producer
 from events.models import ProcessedEvent
+from events.retention import delete_in_batches, retention_cutoff
 
 logger = logging.getLogger(__name__)
 
 BatchApplier = Callable[[list[SearchEvent]], None]
 MAX_RETRY_DELAY_SECONDS = 30
+# Errors of a service that is away, waited out however long it takes. Any other database error
+# (a value a column cannot hold, say) gets this many tries, as a conflicting insert of another
+# consumer resolves itself on a retry, and then the batch is applied event by event.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, KafkaError, OSError)
+POISON_BATCH_TRIES = 3
+PURGE_EVERY_SECONDS = 600
 # How long an idle-timed run waits to be given partitions: a killed member of the group holds
 # them until its session (events.kafka.SESSION_TIMEOUT_MS) expires.
 JOIN_TIMEOUT_SECONDS = 60
@@ -62,6 +75,7 @@ class SearchEventConsumer:
         self.consumer.subscribe([self.topic])
         self._dlq_producer: KafkaProducer | None = None
         self.stats = ConsumerStats()
+        self.next_purge = 0.0
 
     def run(
         self,
@@ -86,11 +100,28 @@ class SearchEventConsumer:
             if records:
                 self.handle_with_retry(records, should_stop)
                 last_message_at = time.monotonic()
+            if time.monotonic() >= self.next_purge:
+                self.purge_processed()
             elif idle_timeout is not None:
                 quiet_for = time.monotonic() - last_message_at
                 if quiet_for >= (JOIN_TIMEOUT_SECONDS if waiting_for_partitions else idle_timeout):
                     break
         return self.stats
+
+    def purge_processed(self) -> None:
+        """Forget applied ce_ids past the retention period: redeliveries come long before."""
+        try:
+            purged = delete_in_batches(
+                ProcessedEvent.objects.filter(
+                    consumer_group=self.group_id, processed_at__lt=retention_cutoff()
+                )
+            )
+        except DatabaseError as exc:
+            logger.warning("Could not purge old ce_id records: %s", exc)
+            return
+        if purged:
+            logger.info("Forgot %d ce_id records past retention", purged)
+        self.next_purge = time.monotonic() + PURGE_EVERY_SECONDS
 
     def close(self) -> None:
         self.consumer.close()
@@ -102,34 +133,52 @@ class SearchEventConsumer:
         return [record for records in batches.values() for record in records]
 
     def handle_with_retry(self, records: list, should_stop: Callable[[], bool]) -> None:
-        """Handle one poll's records, waiting out database or DLQ trouble; never skip them."""
+        """Handle one poll's records, never skipping them: an outage of the database or Kafka
+        is waited out; an error that persists (a row this batch cannot store) sends the
+        events that cause it to the DLQ, one by one, after a few tries."""
         delay = 1.0
+        failures = 0
         while True:
             try:
-                self.handle(records)
+                if failures < POISON_BATCH_TRIES:
+                    self.handle(records)
+                else:
+                    self.handle(records, one_by_one=True)
                 return
             except (DatabaseError, KafkaError, OSError) as exc:
                 if should_stop():
                     # Uncommitted offsets: these records are redelivered to the next consumer.
-                    logger.warning(
-                        "Stopping with an unapplied batch (%s); it will be redelivered", exc
-                    )
+                    logger.warning("Stopping with an unapplied batch (%s); it is redelivered", exc)
                     return
+                if not isinstance(exc, TRANSIENT_ERRORS):
+                    failures += 1
                 logger.warning("Batch not applied (%s); retrying in %.0f s", exc, delay)
                 close_old_connections()
                 time.sleep(delay)
                 delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
 
-    def handle(self, records: list) -> None:
-        events, malformed = [], []
+    def handle(self, records: list, *, one_by_one: bool = False) -> None:
+        """Decode, apply and dead-letter one poll's records, then commit their offsets."""
+        decoded, rejected = [], []
         for record in records:
             try:
-                events.append(decode(record.key, record.value, record.headers))
+                decoded.append((record, decode(record.key, record.value, record.headers)))
             except MalformedEvent as exc:
-                malformed.append((record, exc))
-        if malformed:
-            self.dead_letter(malformed)
-        applied, duplicates = self.apply_once(events)
+                rejected.append((record, exc))
+        if one_by_one:
+            applied, duplicates = 0, 0
+            for record, event in decoded:
+                try:
+                    done, repeated = self.apply_once([event])
+                except DatabaseError as exc:
+                    rejected.append((record, exc))
+                    continue
+                applied, duplicates = applied + done, duplicates + repeated
+        else:
+            applied, duplicates = self.apply_once([event for _, event in decoded])
+        # After the database work, so that a retried batch does not dead-letter twice.
+        if rejected:
+            self.dead_letter(rejected)
         try:
             self.consumer.commit()
         except CommitFailedError as exc:
@@ -138,7 +187,7 @@ class SearchEventConsumer:
             logger.warning("Offsets not committed after a rebalance: %s", exc)
         self.stats.applied += applied
         self.stats.duplicates += duplicates
-        self.stats.dead_lettered += len(malformed)
+        self.stats.dead_lettered += len(rejected)
         self.stats.partitions.update(record.partition for record in records)
 
     def apply_once(self, events: list[SearchEvent]) -> tuple[int, int]:
@@ -160,13 +209,13 @@ class SearchEventConsumer:
         return len(fresh), len(events) - len(fresh)
 
     def dead_letter(self, malformed: list) -> None:
-        """Copy malformed records to the DLQ, waiting for Kafka's ack before going on."""
+        """Copy rejected records to the DLQ, waiting for Kafka's ack before going on."""
         if self._dlq_producer is None:
             self._dlq_producer = new_producer()
         futures = []
         for record, error in malformed:
             logger.warning(
-                "Malformed event at %s/%d@%d sent to the DLQ: %s",
+                "Event at %s/%d@%d sent to the DLQ: %s",
                 record.topic,
                 record.partition,
                 record.offset,

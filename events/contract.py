@@ -18,6 +18,7 @@ EVENT_TYPE = "com.event-books.search.performed"
 EVENT_SOURCE = "/event-books/search"
 CONTENT_TYPE = "application/json"
 BOOK_FIELDS = ("id", "title", "author", "published_at", "description", "created_at")
+MAX_ID_LENGTH = 64
 
 Headers = list[tuple[str, bytes]]
 
@@ -65,6 +66,15 @@ def encode(event: SearchEvent) -> KafkaMessage:
 def decode(key: bytes | None, value: bytes | None, headers: Headers) -> SearchEvent:
     """Parse one message; raises MalformedEvent saying what is wrong with it."""
     try:
+        return _decode(key, value, headers)
+    except MalformedEvent:
+        raise
+    except Exception as exc:  # e.g. a None header, a 5000-digit number, JSON nested too deep
+        raise MalformedEvent(f"unreadable message: {type(exc).__name__}: {exc}") from exc
+
+
+def _decode(key: bytes | None, value: bytes | None, headers: Headers) -> SearchEvent:
+    try:
         attributes = {name: raw.decode() for name, raw in headers}
         query = (key or b"").decode()
         books = json.loads(value or b"")
@@ -77,15 +87,19 @@ def decode(key: bytes | None, value: bytes | None, headers: Headers) -> SearchEv
         raise MalformedEvent(f"missing headers: {', '.join(sorted(missing))}")
     if attributes["ce_type"] != EVENT_TYPE:
         raise MalformedEvent(f"unexpected ce_type {attributes['ce_type']!r}")
-    if not isinstance(books, list) or not all(
-        isinstance(book, dict) and isinstance(book.get("id"), int) for book in books
-    ):
-        raise MalformedEvent("the value is not a JSON array of books with integer ids")
+    if not isinstance(books, list) or not all(_is_book(book) for book in books):
+        raise MalformedEvent("the value is not a JSON array of books with integer ids and titles")
+    # The consumers store these in columns of this size.
+    for name in ("ce_id", "ce_visitorid"):
+        if len(attributes.get(name, "")) > MAX_ID_LENGTH:
+            raise MalformedEvent(f"{name} is longer than {MAX_ID_LENGTH} characters")
     try:
         time = datetime.datetime.fromisoformat(attributes["ce_time"])
         offset = int(attributes.get("ce_resultoffset", "0"))
     except ValueError as exc:
         raise MalformedEvent(f"bad header value: {exc}") from exc
+    if time.tzinfo is None:
+        raise MalformedEvent("ce_time has no time zone")
     return SearchEvent(
         query=query,
         books=books,
@@ -93,4 +107,12 @@ def decode(key: bytes | None, value: bytes | None, headers: Headers) -> SearchEv
         offset=offset,
         id=attributes["ce_id"],
         time=time,
+    )
+
+
+def _is_book(book: object) -> bool:
+    return (
+        isinstance(book, dict)
+        and type(book.get("id")) is int
+        and isinstance(book.get("title"), str)
     )

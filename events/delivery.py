@@ -52,7 +52,8 @@ class DirectSender:
     """
 
     def __init__(self, *, max_queued: int = 10_000) -> None:
-        self._queue: queue.Queue[KafkaMessage | None] = queue.Queue(maxsize=max_queued)
+        self._queue: queue.Queue[KafkaMessage] = queue.Queue(maxsize=max_queued)
+        self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kafka-direct-sender", daemon=True)
         self._thread.start()
 
@@ -66,13 +67,18 @@ class DirectSender:
             )
 
     def close(self, timeout: float = 5.0) -> None:
-        self._queue.put(None)
+        """Send what is queued within `timeout`; the rest is dropped (direct mode may lose)."""
+        self._closing.set()
         self._thread.join(timeout)
 
     def _run(self) -> None:
         producer = None
         reconnect_at = 0.0
-        while (message := self._queue.get()) is not None:
+        while not (self._closing.is_set() and self._queue.empty()):
+            try:
+                message = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
             try:
                 if producer is None:
                     if time.monotonic() < reconnect_at:

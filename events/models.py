@@ -58,9 +58,14 @@ class ProcessedEvent(models.Model):
 
     consumer_group = models.CharField(max_length=100)
     event_id = models.CharField(max_length=64, help_text="The event's ce_id header.")
-    processed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["consumer_group", "processed_at"], name="processed_event_purge_idx"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["consumer_group", "event_id"], name="processed_event_once_per_group"

@@ -4,7 +4,6 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -12,6 +11,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 
 from events.models import OutboxEvent
+from events.retention import delete_in_batches, retention_cutoff
 
 logger = logging.getLogger(__name__)
 
@@ -112,12 +112,9 @@ class Relay:
         )
 
 
-def purge_published(*, batch_size: int = 5000) -> int:
+def purge_published() -> int:
     """Delete rows published longer ago than the retention period; never unpublished ones."""
-    cutoff = timezone.now() - datetime.timedelta(hours=settings.EVENTS_OUTBOX_RETENTION_HOURS)
-    old = OutboxEvent.objects.filter(published_at__lt=cutoff).values_list("pk", flat=True)
-    ids = list(old[:batch_size])
-    return OutboxEvent.objects.filter(pk__in=ids).delete()[0] if ids else 0
+    return delete_in_batches(OutboxEvent.objects.filter(published_at__lt=retention_cutoff()))
 
 
 def retry_now(rows: QuerySet[OutboxEvent]) -> int:

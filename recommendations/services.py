@@ -33,7 +33,8 @@ def apply_search_events(events: list[SearchEvent]) -> None:
         )
     }
     updated, created = [], []
-    for pair, delta in deltas.items():
+    # Sorted, so that two consumers insert shared rows in the same order (no deadlock).
+    for pair, delta in sorted(deltas.items()):
         time, book = latest[pair]
         interest = existing.get(pair)
         if interest is None:

@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only those missing.
-#   scripts/system-deps.sh python   - headers to build mysqlclient
+#   scripts/system-deps.sh python   - a C toolchain and headers to build mysqlclient
 #   scripts/system-deps.sh browser  - Chromium for the browser tests
+# (MariaDB, Java and Maven are installed by scripts/services.sh, which runs them.)
 set -euo pipefail
 
 need=()
-case "${1:-}" in
-  python)
-    command -v pkg-config >/dev/null || need+=(pkg-config)
-    pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null \
-      || need+=(libmariadb-dev)
-    command -v gcc >/dev/null || need+=(gcc)
-    python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
-    ;;
-  browser)
-    command -v chromium >/dev/null || need+=(chromium)
-    ;;
-  *)
-    echo "usage: $0 python|browser" >&2
-    exit 2
-    ;;
-esac
+for group in "$@"; do
+  case "$group" in
+    python)
+      command -v make >/dev/null || need+=(make)
+      command -v gcc >/dev/null || need+=(gcc)
+      command -v pkg-config >/dev/null || need+=(pkg-config)
+      pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null \
+        || need+=(libmariadb-dev)
+      # Python.h: shipped with a pyenv or python.org build, a package of its own for Debian's.
+      [ -f "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ] \
+        || need+=(python3-dev)
+      python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+      ;;
+    browser)
+      command -v chromium >/dev/null || need+=(chromium)
+      ;;
+    *)
+      echo "usage: $0 python|browser ..." >&2
+      exit 2
+      ;;
+  esac
+done
 
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "==> installing Debian packages: ${need[*]}"
@@ -29,5 +36,6 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq "${need[@]}" >/dev/null
+apt_opts=(-qq -o DPkg::Lock::Timeout=300)
+apt-get "${apt_opts[@]}" update
+apt-get "${apt_opts[@]}" install -y "${need[@]}" >/dev/null

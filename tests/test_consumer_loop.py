@@ -1,10 +1,14 @@
 """The shared consumer loop against the real broker: dedupe, dead letters, database outages."""
 
-from django.db import OperationalError
+import pytest
+from django.db import DataError, OperationalError
 from kafka import KafkaProducer
 
+from events.consumer import SearchEventConsumer
 from events.contract import SearchEvent, encode
 from tests.helpers import header_map, read_topic
+from trends.models import TrendingQuery
+from trends.services import apply_search_events as apply_trends
 
 
 def publish(kafka_bootstrap, topic: str, messages: list[tuple[bytes, bytes, list]]) -> None:
@@ -99,3 +103,50 @@ def test_a_database_outage_is_waited_out_and_the_batch_applied_not_skipped(
 
     assert attempts == [["kept"]] * 3
     assert stats.applied == 1
+
+
+def test_an_event_the_database_cannot_store_goes_to_the_dlq_and_the_rest_is_applied(
+    transactional_db, kafka_bootstrap, topic, consume, monkeypatch
+) -> None:
+    monkeypatch.setattr("events.consumer.time.sleep", lambda seconds: None)
+    publish(
+        kafka_bootstrap,
+        topic,
+        [as_tuple(SearchEvent(query=q, books=[])) for q in ("fine", "poison", "also fine")],
+    )
+    applied: list[str] = []
+
+    def picky(events: list[SearchEvent]) -> None:
+        if any(event.query == "poison" for event in events):
+            raise DataError(1406, "Data too long for column")
+        applied.extend(event.query for event in events)
+
+    stats = consume(picky, 3)
+
+    assert sorted(applied) == ["also fine", "fine"]
+    assert (stats.applied, stats.dead_lettered) == (2, 1)
+    [dead] = read_topic(f"{topic}.dlq", 1)
+    assert dead.key == b"poison"
+    assert "Data too long" in header_map(dead)["dlq_error"]
+
+
+def test_a_consumer_dying_after_its_transaction_but_before_its_offset_commit_counts_once(
+    transactional_db, kafka_bootstrap, topic
+) -> None:
+    publish(kafka_bootstrap, topic, [as_tuple(SearchEvent(query="kafka", books=[]))])
+    group = f"crash-{topic}"
+    first = SearchEventConsumer(group_id=group, apply_batch=apply_trends)
+
+    def crash() -> None:
+        raise SystemExit("killed between the database commit and the offset commit")
+
+    first.consumer.commit = crash
+    with pytest.raises(SystemExit):
+        first.run(max_messages=1, idle_timeout=30)
+    first.close()
+    second = SearchEventConsumer(group_id=group, apply_batch=apply_trends)
+    stats = second.run(max_messages=1, idle_timeout=30)
+    second.close()
+
+    assert (stats.applied, stats.duplicates) == (0, 1)
+    assert TrendingQuery.objects.get().count == 1

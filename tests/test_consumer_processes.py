@@ -4,11 +4,28 @@ import re
 import signal
 import time
 
+from django.conf import settings
+from kafka.admin import KafkaAdminClient
+
 from events.models import OutboxEvent
 from tests.helpers import fill_outbox, manage_py, manage_py_process
 from trends.models import TrendingQuery
 
 EVENTS = 1500
+
+
+def wait_for_stable_group(group: str, *, members: int, timeout: float = 60) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            description = admin.describe_groups([group])[group]
+            if description["group_state"] == "Stable" and len(description["members"]) == members:
+                return
+            time.sleep(0.2)
+    finally:
+        admin.close()
+    raise AssertionError(f"group {group} did not settle with {members} members: {description}")
 
 
 def counted() -> int:
@@ -47,7 +64,7 @@ def test_two_consumers_in_one_group_split_the_partitions_and_count_every_event_o
         manage_py_process("consume_trends", "--group", group, "--timeout", "12", env=env)
         for _ in range(2)
     ]
-    time.sleep(6)  # both join the group before there is anything to read
+    wait_for_stable_group(group, members=2)  # both have partitions before there is work
     fill_outbox(600)
     assert manage_py("relay_events", "--once", env=env).returncode == 0
 

@@ -68,6 +68,9 @@ def test_every_event_gets_its_own_id_and_a_utc_time() -> None:
         (b"", b"[]", None, "key"),
         (b"\xff", b"[]", None, "not UTF-8"),
         (b"q", b"[]", "ce_id", "missing headers: ce_id"),
+        (b"q", b"[" * 100_000 + b"]" * 100_000, None, "unreadable message"),
+        (b"q", b'[{"id": ' + b"9" * 5000 + b', "title": "x"}]', None, "unreadable"),
+        (b"q", b'[{"id": true, "title": "x"}]', None, "integer ids"),
     ],
 )
 def test_malformed_messages_are_rejected_with_the_reason(
@@ -79,3 +82,25 @@ def test_malformed_messages_are_rejected_with_the_reason(
 
     with pytest.raises(MalformedEvent, match=complaint):
         decode(key, value, headers)
+
+
+def test_a_header_without_a_value_is_malformed() -> None:
+    headers = [*encode(SearchEvent(query="q", books=[])).headers, ("broken", None)]
+
+    with pytest.raises(MalformedEvent, match="unreadable message"):
+        decode(b"q", b"[]", headers)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("ce_time", "2026-01-01T00:00:00", "no time zone"),
+        ("ce_id", "x" * 65, "ce_id is longer than 64"),
+        ("ce_visitorid", "v" * 65, "ce_visitorid is longer than 64"),
+    ],
+)
+def test_header_values_the_consumers_cannot_store_are_malformed(name, value, complaint) -> None:
+    headers = [(n, v) for n, v in encode(SearchEvent(query="q", books=[])).headers if n != name]
+
+    with pytest.raises(MalformedEvent, match=complaint):
+        decode(b"q", b"[]", [*headers, (name, value.encode())])

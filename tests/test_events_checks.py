@@ -32,6 +32,6 @@ def test_unknown_delivery_mode_is_rejected(settings) -> None:
 
 
 def test_retention_below_an_hour_is_rejected(settings) -> None:
-    settings.EVENTS_OUTBOX_RETENTION_HOURS = 0
+    settings.EVENTS_RETENTION_HOURS = 0
 
     assert error_ids(settings) == ["events.E004"]

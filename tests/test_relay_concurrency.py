@@ -7,23 +7,25 @@ from collections import Counter
 from events.models import OutboxEvent
 from tests.helpers import fill_outbox, header_map, manage_py, manage_py_process, read_topic
 
+BACKLOG = 3000  # hundreds of batches: long enough for both relays to be at work
+
 
 def test_two_relays_draining_one_backlog_publish_every_event_exactly_once(
     topic, manage_py_env
 ) -> None:
-    ids = fill_outbox(600)
+    ids = fill_outbox(BACKLOG)
     env = manage_py_env()
 
     relays = [
-        manage_py_process("relay_events", "--once", "--batch-size", "25", env=env) for _ in range(2)
+        manage_py_process("relay_events", "--once", "--batch-size", "10", env=env) for _ in range(2)
     ]
     outputs = [relay.communicate(timeout=120) for relay in relays]
 
     assert [relay.returncode for relay in relays] == [0, 0], outputs
     published = [int(out.split(";")[1].split()[0]) for out, _ in outputs]
     assert all(count > 0 for count in published), "both relays should have taken a share"
-    assert sum(published) == 600
-    counts = Counter(header_map(m)["ce_id"] for m in read_topic(topic, 600))
+    assert sum(published) == BACKLOG
+    counts = Counter(header_map(m)["ce_id"] for m in read_topic(topic, BACKLOG))
     assert set(counts) == ids
     assert set(counts.values()) == {1}
 

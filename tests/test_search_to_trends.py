@@ -24,7 +24,8 @@ def test_a_search_shows_up_in_trends_and_in_the_searchers_recommendations(
     trends = page.split('id="trends-heading"')[1].split("</section>")[0]
     recommended = page.split('id="recommendations-heading"')[1].split("</section>")[0]
     assert trends.index("murakami") < trends.index("austen")
-    assert "(2)" in trends
+    assert '>murakami</a> <span class="meta">(2)</span>' in trends
+    assert '>austen</a> <span class="meta">(1)</span>' in trends
     assert "Kafka on the Shore" in recommended
     assert "Emma" not in recommended
     assert "Emma" in other.get("/").text.split('id="recommendations-heading"')[1]

@@ -59,3 +59,15 @@ def test_a_batch_writes_once_however_many_events_it_holds(
         apply_search_events(events)
 
     assert TrendingQuery.objects.get(query="q3").count == 50
+
+
+def test_queries_a_mysql_collation_would_fold_together_are_separate_trends(db) -> None:
+    apply_search_events([event("café", [], 1), event("cafe", [], 2), event("CAFÉ", [], 3)])
+
+    assert {t.query: t.count for t in TrendingQuery.objects.all()} == {"café": 2, "cafe": 1}
+
+
+def test_a_query_that_grows_when_case_folded_is_still_counted(db) -> None:
+    apply_search_events([event("ß" * 200, [])])
+
+    assert TrendingQuery.objects.get().query == "ss" * 200

@@ -1,5 +1,7 @@
 """Counting searches into trends: the `trend-svr` consumer's batch."""
 
+import hashlib
+
 from events.contract import SearchEvent
 from trends.models import TrendingQuery
 
@@ -11,6 +13,10 @@ def normalize_query(query: str) -> str:
     return " ".join(query.split()).casefold()
 
 
+def query_digest(normalized_query: str) -> str:
+    return hashlib.sha256(normalized_query.encode()).hexdigest()
+
+
 def apply_search_events(events: list[SearchEvent]) -> None:
     """Count each query once per event and keep its latest results: one write per query.
 
@@ -20,15 +26,20 @@ def apply_search_events(events: list[SearchEvent]) -> None:
     by_query: dict[str, list[SearchEvent]] = {}
     for event in events:
         by_query.setdefault(normalize_query(event.query), []).append(event)
-    existing = TrendingQuery.objects.select_for_update().in_bulk(list(by_query), field_name="query")
+    digests = {query: query_digest(query) for query in by_query}
+    # Sorted, so that two consumers lock and insert shared rows in the same order (no deadlock).
+    existing = TrendingQuery.objects.select_for_update().in_bulk(
+        sorted(digests.values()), field_name="query_digest"
+    )
     updated, created = [], []
-    for query, query_events in by_query.items():
+    for query, query_events in sorted(by_query.items()):
         latest = max(query_events, key=lambda e: e.time)
-        trend = existing.get(query)
+        trend = existing.get(digests[query])
         if trend is None:
             created.append(
                 TrendingQuery(
                     query=query,
+                    query_digest=digests[query],
                     count=len(query_events),
                     books=latest.books,
                     last_searched_at=latest.time,

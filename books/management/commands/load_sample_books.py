@@ -10,7 +10,7 @@ SAMPLE_FILE = Path(__file__).resolve().parents[2] / "data" / "sample_books.json"
 
 
 class Command(BaseCommand):
-    help = "Load the shipped sample catalogue (about 120 real books). Safe to run again."
+    help = "Load the shipped sample catalogue (about 180 real books). Safe to run again."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(

@@ -3,11 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from events.consumer import dead_letter_topic
 from events.kafka import new_admin
-
-
-def dead_letter_topic(topic: str) -> str:
-    return f"{topic}.dlq"
 
 
 class Command(BaseCommand):
