@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SERVICES_DATABASE_URL := mysql://bookstore:bookstore@127.0.0.1:3306/event_books
 SERVICES_KAFKA := 127.0.0.1:9092
 
-.PHONY: install run services services-stop services-status test lint format clean
+.PHONY: install run services services-stop services-status test lint format clean bench bench-quick
 
 $(VENV)/.installed: requirements.txt scripts/system-deps.sh
 	scripts/system-deps.sh python
@@ -41,6 +41,13 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Benchmarks (not tests): start the services themselves, write docs/benchmarks.md.
+bench: install
+	$(PY) -m bench
+
+bench-quick: install
+	$(PY) -m bench --quick
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

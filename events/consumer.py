@@ -102,7 +102,7 @@ class SearchEventConsumer:
                 last_message_at = time.monotonic()
             if time.monotonic() >= self.next_purge:
                 self.purge_processed()
-            elif idle_timeout is not None:
+            if not records and idle_timeout is not None:
                 quiet_for = time.monotonic() - last_message_at
                 if quiet_for >= (JOIN_TIMEOUT_SECONDS if waiting_for_partitions else idle_timeout):
                     break
@@ -110,6 +110,7 @@ class SearchEventConsumer:
 
     def purge_processed(self) -> None:
         """Forget applied ce_ids past the retention period: redeliveries come long before."""
+        self.next_purge = time.monotonic() + PURGE_EVERY_SECONDS
         try:
             purged = delete_in_batches(
                 ProcessedEvent.objects.filter(
@@ -121,7 +122,6 @@ class SearchEventConsumer:
             return
         if purged:
             logger.info("Forgot %d ce_id records past retention", purged)
-        self.next_purge = time.monotonic() + PURGE_EVERY_SECONDS
 
     def close(self) -> None:
         self.consumer.close()

@@ -1,0 +1,161 @@
+"""What a run measures (its Plan) and where it runs (its RunContext: database, topics, files)."""
+
+import datetime
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+MANAGE = REPO / "manage.py"
+RESULTS_DIR = REPO / "bench" / "results"  # git-ignored: logs, Lua scripts, profiles of each run
+DEFAULT_DATABASE_URL = "mysql://bookstore:bookstore@127.0.0.1:3306/event_books_bench"
+KAFKA_BOOTSTRAP = "127.0.0.1:9092"
+DELIVERY_MODES = ("off", "outbox", "direct")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How big and how long each measurement is. QUICK is CI-smoke sized, FULL is the report."""
+
+    name: str
+    sizes: tuple[int, ...]
+    # (a) delivery modes side by side: `rounds` alternations of one wrk run per mode.
+    rounds: int
+    peak_seconds: float
+    paced_seconds: float
+    # (a) runs at the largest size, and also at the smallest when this is set: there a search
+    # is cheap, so the events' own cost shows most.
+    delivery_at_smallest: bool
+    # (b) search at each catalogue size: wrk for this long, and in-process each query
+    # `inprocess_repeats` times, each strategy within its time budget (LIKE at a million
+    # books takes seconds per query).
+    scale_http_seconds: float
+    inprocess_repeats: int
+    inprocess_budget_seconds: float
+    # (c), (d) outbox rows pre-filled for the relay, then consumed by both consumers.
+    outbox_events: int
+    e2e_rate: float
+    e2e_seconds: float
+    # (e) searches against a single worker between the two RSS readings.
+    memory_searches: int
+    profile_requests: int
+    profile_budget_seconds: float
+    # Events the relay and each consumer are profiled on; the returning-visitor pass of the
+    # consumer benchmark reads this many too (the recommendations one is the slow one).
+    profile_events: int
+    workers: int = 3
+    # Fraction of the measured peak offered by the open-loop generator.
+    paced_fraction: float = 0.7
+    seed: int = 0
+
+    @property
+    def connections(self) -> int:
+        # Two connections per sync worker keep every worker busy (the next request waits in
+        # the listen backlog), which is what "peak" means; more only lengthens the queue.
+        return 2 * self.workers
+
+
+QUICK = Plan(
+    name="quick",
+    sizes=(10_000, 50_000),
+    rounds=1,
+    peak_seconds=5,
+    paced_seconds=5,
+    delivery_at_smallest=False,
+    scale_http_seconds=4,
+    inprocess_repeats=2,
+    inprocess_budget_seconds=6,
+    outbox_events=5_000,
+    e2e_rate=10,
+    e2e_seconds=8,
+    memory_searches=10_000,
+    profile_requests=200,
+    profile_budget_seconds=10,
+    profile_events=1_000,
+)
+FULL = Plan(
+    name="full",
+    sizes=(10_000, 100_000, 1_000_000),
+    rounds=3,
+    peak_seconds=15,
+    paced_seconds=30,
+    delivery_at_smallest=True,
+    scale_http_seconds=15,
+    inprocess_repeats=5,
+    inprocess_budget_seconds=60,
+    outbox_events=50_000,
+    e2e_rate=20,
+    e2e_seconds=60,
+    memory_searches=100_000,
+    profile_requests=400,
+    profile_budget_seconds=30,
+    profile_events=5_000,
+)
+
+
+def make_plan(*, quick: bool, sizes: tuple[int, ...] | None, workers: int | None) -> Plan:
+    plan = QUICK if quick else FULL
+    if sizes:
+        plan = replace(plan, sizes=tuple(sorted(sizes)))
+    if workers:
+        plan = replace(plan, workers=workers)
+    return plan
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """One run's own database, topics and working directory, and the environment of the
+    Django processes it starts (settings read the environment once, at start-up)."""
+
+    run_id: str
+    database_url: str
+    workdir: Path
+    bootstrap: str = KAFKA_BOOTSTRAP
+    python: str = field(default=sys.executable)
+
+    @classmethod
+    def create(cls, *, database_url: str) -> "RunContext":
+        run_id = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        workdir = RESULTS_DIR / run_id
+        workdir.mkdir(parents=True, exist_ok=True)
+        return cls(run_id=run_id, database_url=database_url, workdir=workdir)
+
+    @property
+    def database_name(self) -> str:
+        return urlsplit(self.database_url).path.lstrip("/")
+
+    def topic(self, purpose: str) -> str:
+        return f"bench-{self.run_id}-{purpose}"
+
+    @property
+    def http_topic(self) -> str:
+        return self.topic("http")
+
+    @property
+    def relay_topic(self) -> str:
+        return self.topic("relay")
+
+    @property
+    def e2e_topic(self) -> str:
+        return self.topic("e2e")
+
+    @property
+    def topics(self) -> list[str]:
+        return [self.http_topic, self.relay_topic, self.e2e_topic]
+
+    def env(self, *, topic: str | None = None, delivery: str = "off") -> dict[str, str]:
+        return {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bookstore_site.settings",
+            "DATABASE_URL": self.database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "KAFKA_TOPIC": topic or self.http_topic,
+            "EVENTS_DELIVERY": delivery,
+            # DEBUG keeps every SQL query in memory: it would falsify both latency and RSS.
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "KAFKA_LOG_LEVEL": "CRITICAL",
+            "PYTHONUNBUFFERED": "1",
+        }

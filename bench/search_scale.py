@@ -1,0 +1,182 @@
+"""(b) Search at growing catalogue sizes: FULLTEXT against LIKE, in-process, side by side.
+
+books.selectors.ranked_books() picks the strategy: on MySQL/MariaDB a MATCH … AGAINST over the
+FULLTEXT index whenever the query has a word the index holds, else (and always on SQLite)
+matching_books(), a LIKE '%query%' over title, author and description. Both are measured here
+through the same search_books() against the same MariaDB table, the LIKE side by swapping
+ranked_books for matching_books, so that only the matching strategy differs.
+"""
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from unittest import mock
+
+from bench.config import Plan, RunContext
+from bench.processes import BenchError, manage, step
+from bench.queries import FALLBACK_QUERIES, PAGE_SIZE, QUERIES
+from bench.stats import Latency
+
+
+@dataclass(frozen=True)
+class Growth:
+    size: int
+    added: int
+    existing: int
+    seconds: float
+    count_after: int
+    # At the first size the command is run a second time: it must add nothing.
+    rerun_added: int | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.added / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class StrategyResult:
+    samples: dict[str, list[float]]  # per query, ms (a strategy may stop at its time budget)
+    hit_rate: float  # share of the queries measured that found at least one book
+    time_split: dict[str, float]  # share of the time in the page query, the count, Python
+
+    @property
+    def latency(self) -> Latency:
+        return Latency.of(ms for values in self.samples.values() for ms in values)
+
+    @property
+    def queries(self) -> int:
+        return len(self.samples)
+
+    def latency_over(self, queries: Iterable[str]) -> Latency:
+        """The latency over only these queries: to compare with a strategy that measured fewer."""
+        return Latency.of(ms for q in queries for ms in self.samples.get(q, ()))
+
+
+@dataclass(frozen=True)
+class InProcess:
+    fulltext: StrategyResult
+    like: StrategyResult
+    # Queries without an indexed word: what the site really runs for them on MariaDB (LIKE).
+    fallback: StrategyResult
+
+
+def grow_catalogue(ctx: RunContext, *, size: int, seed: int, check_rerun: bool) -> Growth:
+    """`manage.py generate_books --count size --seed seed`: adds only the missing books."""
+    from books.models import Book
+
+    step(f"catalogue: generate_books --count {size:,} --seed {seed}")
+    started = time.monotonic()
+    out = manage(
+        ctx, "generate_books", "--count", str(size), "--seed", str(seed), stream_stderr=True,
+        timeout=3 * 3600,
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    added, existing = _added_existing(out)
+    rerun_added = None
+    if check_rerun:
+        again = manage(ctx, "generate_books", "--count", str(size), "--seed", str(seed))
+        rerun_added = _added_existing(again)[0]
+    _analyze(Book._meta.db_table)
+    return Growth(
+        size=size,
+        added=added,
+        existing=existing,
+        seconds=seconds,
+        count_after=Book.objects.count(),
+        rerun_added=rerun_added,
+    )
+
+
+def _added_existing(output: str) -> tuple[int, int]:
+    match = re.search(r"([\d,]+) books added, ([\d,]+) already", output)
+    if not match:
+        raise BenchError(f"unexpected generate_books output: {output[-500:]}")
+    return int(match[1].replace(",", "")), int(match[2].replace(",", ""))
+
+
+def _analyze(table: str) -> None:
+    """Fresh index statistics after a bulk load, as InnoDB would have them a while later, so
+    that every size is measured with settled query plans."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE TABLE {connection.ops.quote_name(table)}")
+        cursor.fetchall()
+
+
+class SqlTimer:
+    """Splits a search's time between its page query, its capped count and the rest (Python),
+    through Django's execute_wrapper hook."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def __call__(self, execute, sql: str, params, many: bool, context):
+        kind = "count query" if sql.lstrip().upper().startswith("SELECT COUNT(") else "page query"
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds[kind] += time.perf_counter() - started
+
+
+def _time_queries(
+    queries: tuple[str, ...], *, passes: int, budget: float | None = None
+) -> StrategyResult:
+    """Run search_books() for each query, `passes` times round-robin; with a `budget` in
+    seconds, stop early once it is spent (the first query always runs)."""
+    from django.db import connection
+
+    from books.selectors import search_books
+
+    samples: dict[str, list[float]] = defaultdict(list)
+    found: dict[str, bool] = {}
+    timer = SqlTimer()
+    deadline = time.monotonic() + budget if budget else None
+    with connection.execute_wrapper(timer):
+        for _ in range(passes):
+            for query in queries:
+                if deadline and samples and time.monotonic() > deadline:
+                    break
+                started = time.perf_counter()
+                page = search_books(query=query, offset=0, limit=PAGE_SIZE)
+                samples[query].append((time.perf_counter() - started) * 1000)
+                found[query] = bool(page.books)
+    total = sum(sum(values) for values in samples.values()) / 1000 or 1e-9
+    split = {kind: seconds / total for kind, seconds in timer.seconds.items()}
+    split["Python"] = max(1 - sum(split.values()), 0.0)
+    return StrategyResult(
+        samples=dict(samples),
+        hit_rate=sum(found.values()) / len(found) if found else float("nan"),
+        time_split=split,
+    )
+
+
+def _like_instead_of_fulltext() -> mock._patch:
+    from books import selectors
+
+    replacement: Callable = selectors.matching_books
+    return mock.patch.object(selectors, "ranked_books", replacement)
+
+
+def measure_in_process(plan: Plan) -> InProcess:
+    """FULLTEXT first (after a warm-up pass), then LIKE: a LIKE scan of a large table evicts
+    the FULLTEXT index from InnoDB's buffer pool, so interleaving would handicap FULLTEXT."""
+    step("search: FULLTEXT in-process")
+    # A warm-up pass (index pages into the buffer pool), then repeats within the budget.
+    _time_queries(QUERIES, passes=1, budget=plan.inprocess_budget_seconds)
+    fulltext = _time_queries(
+        QUERIES, passes=plan.inprocess_repeats, budget=plan.inprocess_budget_seconds
+    )
+    step(f"search: LIKE in-process (at most {plan.inprocess_budget_seconds:.0f} s)")
+    with _like_instead_of_fulltext():
+        like = _time_queries(
+            QUERIES, passes=plan.inprocess_repeats, budget=plan.inprocess_budget_seconds
+        )
+    step("search: queries without an indexed word (LIKE fallback)")
+    fallback = _time_queries(
+        FALLBACK_QUERIES, passes=plan.inprocess_repeats, budget=plan.inprocess_budget_seconds / 2
+    )
+    return InProcess(fulltext=fulltext, like=like, fallback=fallback)
