@@ -67,7 +67,7 @@ QUERIES: tuple[str, ...] = (
 SECOND_PAGES: tuple[str, ...] = ("lighthouse", "winter", "jazz", "Müller", "memoir")
 
 # Queries without a word the FULLTEXT index holds (too short, or stopwords only): on MariaDB
-# they fall back to LIKE over the whole table (books.selectors.ranked_books).
+# they fall back to LIKE over the whole table (books.selectors.search_books).
 FALLBACK_QUERIES: tuple[str, ...] = ("AI", "the", "of the", "to be", "go", "AI & ML")
 
 PAGE_SIZE = 5

@@ -622,10 +622,11 @@ def _scale(results: BenchResults) -> list[str]:
         "",
         table(["books", "added", "already there", "time", "rate", "check"], growth_rows),
         "",
-        "In-process, `books.selectors.search_books()` (page query + the count capped at 1,000) "
+        "In-process, `books.selectors.search_books()` (FULLTEXT: the 1,001 best matches' ids, "
+        "then the page's books; LIKE: the page, then the count capped at 1,000) "
         f"for the {len(QUERIES)} queries, FULLTEXT "
         "(`MATCH … AGAINST`, what MariaDB runs) then LIKE (`matching_books()`, what SQLite "
-        "runs, patched in for `ranked_books()`) on the same table, each within "
+        "runs, by making `best_matches()` decline every query) on the same table, each within "
         f"{results.plan.inprocess_budget_seconds:.0f} s. LIKE ÷ FULLTEXT compares the same "
         "queries. *No indexed word*: queries such as “AI” or “the” that the FULLTEXT index "
         "cannot serve, which take the LIKE path on MariaDB too. HTTP: wrk against the outbox "

@@ -1,6 +1,7 @@
 """Turning searches into interests: the `rec-svr` consumer's batch."""
 
 from events.contract import SearchEvent
+from events.upsert import bulk_overwrite
 from recommendations.models import Interest
 
 CONSUMER_GROUP = "rec-svr"
@@ -48,5 +49,9 @@ def apply_search_events(events: list[SearchEvent]) -> None:
         if time >= interest.updated_at:
             interest.book, interest.updated_at = book, time
         updated.append(interest)
-    Interest.objects.bulk_update(updated, ["score", "book", "updated_at"])
+    bulk_overwrite(
+        updated,
+        unique_fields=["visitor_id", "book_id"],
+        update_fields=["score", "book", "updated_at"],
+    )
     Interest.objects.bulk_create(created)

@@ -8,11 +8,12 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from books import selectors
 from books.models import Book
 from books.search import MAX_WORD_LENGTH, MIN_WORD_LENGTH, STOPWORDS, boolean_mode_query
-from books.selectors import matching_books, ranked_books, search_books
+from books.selectors import COUNT_LIMIT, best_matches, matching_books, search_books
 
 
 def titles(books) -> list[str]:
@@ -20,7 +21,7 @@ def titles(books) -> list[str]:
 
 
 def found(query: str) -> list[str]:
-    return titles(ranked_books(query))
+    return titles(search_books(query=query, offset=0, limit=COUNT_LIMIT).books)
 
 
 # --- Turning what was typed into a boolean-mode query ------------------------------------------
@@ -88,8 +89,17 @@ def test_the_servers_fulltext_settings_are_the_ones_the_query_builder_assumes() 
 # --- Searching -----------------------------------------------------------------------------------
 
 
-def test_search_uses_the_fulltext_index(search_catalogue) -> None:
-    assert "book_fulltext_idx" in ranked_books("kafka").explain()
+def test_search_uses_the_fulltext_index_without_sorting_every_match(search_catalogue) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        search_books(query="kafka", offset=0, limit=5)
+    matching_sql = queries.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {matching_sql}")
+        plan = cursor.fetchall()
+
+    assert "MATCH" in matching_sql
+    assert [(row[3], row[5]) for row in plan] == [("fulltext", "book_fulltext_idx")]
+    assert "filesort" not in str(plan)
 
 
 def test_exact_words_find_the_books_containing_all_of_them(search_catalogue) -> None:
@@ -248,16 +258,28 @@ def test_more_relevant_books_come_first_then_newer_ones(catalogue, make_book) ->
         title="Zebra", author="Cy Ode", description="The zebra, the zebra and the zebra."
     )
 
-    assert list(ranked_books("zebra")) == [most_relevant, newer, older]
+    assert search_books(query="zebra", offset=0, limit=5).books == [most_relevant, newer, older]
+
+
+def test_a_search_with_more_matches_than_it_ranks_shows_the_most_relevant(
+    catalogue, make_book, monkeypatch
+) -> None:
+    # Relevance unrelated to age, so that the index's own order cannot pass for the ranking.
+    for stripes in (2, 7, 1, 5, 8, 3, 6, 4):
+        make_book(title=f"Zebra {stripes}", description=" ".join(["zebra"] * stripes))
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 3)
+
+    page = search_books(query="zebra", offset=0, limit=5)
+
+    assert titles(page.books) == ["Zebra 8", "Zebra 7", "Zebra 6"]
+    assert (page.total, page.total_is_lower_bound, page.has_next) == (3, True, False)
 
 
 def test_other_databases_search_with_like_semantics(search_catalogue, monkeypatch) -> None:
     monkeypatch.setattr(connection, "vendor", "sqlite")
-    books = ranked_books("Kafka on the")
-    monkeypatch.undo()
 
-    assert "MATCH" not in str(books.query)
-    assert titles(books) == ["Kafka on the Shore"]
+    assert best_matches("Kafka on the") is None
+    assert found("Kafka on the") == ["Kafka on the Shore"]
 
 
 def test_the_fulltext_migration_does_nothing_on_sqlite() -> None:

@@ -3,6 +3,7 @@
 import hashlib
 
 from events.contract import SearchEvent
+from events.upsert import bulk_overwrite
 from trends.models import TrendingQuery
 
 CONSUMER_GROUP = "trend-svr"
@@ -50,5 +51,9 @@ def apply_search_events(events: list[SearchEvent]) -> None:
         if latest.time >= trend.last_searched_at:
             trend.books, trend.last_searched_at = latest.books, latest.time
         updated.append(trend)
-    TrendingQuery.objects.bulk_update(updated, ["count", "books", "last_searched_at"])
+    bulk_overwrite(
+        updated,
+        unique_fields=["query_digest"],
+        update_fields=["count", "books", "last_searched_at"],
+    )
     TrendingQuery.objects.bulk_create(created)
