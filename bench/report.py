@@ -591,6 +591,7 @@ def _scale(results: BenchResults) -> list[str]:
         )
     smallest = next((e for e in results.scale if e.in_process), None)
     base = smallest.in_process.fulltext.latency.p50 if smallest and smallest.in_process else 0
+    count_limit = smallest.in_process.count_limit if smallest and smallest.in_process else 0
     search_rows = []
     for entry in results.scale:
         ip, http = entry.in_process, entry.http
@@ -622,8 +623,9 @@ def _scale(results: BenchResults) -> list[str]:
         "",
         table(["books", "added", "already there", "time", "rate", "check"], growth_rows),
         "",
-        "In-process, `books.selectors.search_books()` (FULLTEXT: the 1,001 best matches' ids, "
-        "then the page's books; LIKE: the page, then the count capped at 1,000) "
+        "In-process, `books.selectors.search_books()` (FULLTEXT: the ids of the best "
+        f"{count_limit + 1:,} matches, then the page's books; LIKE: the page, then the count "
+        f"capped at {count_limit:,}) "
         f"for the {len(QUERIES)} queries, FULLTEXT "
         "(`MATCH … AGAINST`, what MariaDB runs) then LIKE (`matching_books()`, what SQLite "
         "runs, by making `best_matches()` decline every query) on the same table, each within "

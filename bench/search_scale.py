@@ -60,6 +60,7 @@ class InProcess:
     like: StrategyResult
     # Queries without an indexed word: what the site really runs for them on MariaDB (LIKE).
     fallback: StrategyResult
+    count_limit: int  # books.selectors.COUNT_LIMIT: how many matches a search ranks and counts
 
 
 def grow_catalogue(ctx: RunContext, *, size: int, seed: int, check_rerun: bool) -> Growth:
@@ -184,4 +185,6 @@ def measure_in_process(plan: Plan) -> InProcess:
     fallback = _time_queries(
         FALLBACK_QUERIES, passes=plan.inprocess_repeats, budget=plan.inprocess_budget_seconds / 2
     )
-    return InProcess(fulltext=fulltext, like=like, fallback=fallback)
+    from books.selectors import COUNT_LIMIT
+
+    return InProcess(fulltext=fulltext, like=like, fallback=fallback, count_limit=COUNT_LIMIT)

@@ -9,9 +9,10 @@ from django.db.models import Q, QuerySet
 from books.models import Book
 from books.search import FULLTEXT_COLUMNS, Match, boolean_mode_query
 
-# Searches count their matches only this far: an exact COUNT(*) over a million books costs
-# far more than the page itself, and "1000+" tells a visitor all they need.
-COUNT_LIMIT = 1000
+# Searches count their matches only this far, and FULLTEXT searches rank only this many: every
+# match counted is a row read, so an exact count over a million books costs far more than the
+# page itself, and "200+" tells a visitor all they need (40 pages of 5 to browse).
+COUNT_LIMIT = 200
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,8 @@ def test_a_batch_writes_once_however_many_events_it_holds(
     apply_search_events([event("seed", [])])
     events = [event(f"q{n % 10}", [BOOK_A], n) for n in range(500)] + [event("seed", [])]
 
-    # one locking read, one bulk update, one bulk insert
-    with django_assert_max_num_queries(3):
+    # one INSERT … ON DUPLICATE KEY UPDATE for new and existing trends alike
+    with django_assert_max_num_queries(1):
         apply_search_events(events)
 
     assert TrendingQuery.objects.get(query="q3").count == 50

@@ -1,0 +1,77 @@
+"""Consumers add their batches' counts in the database, so none overwrites another's."""
+
+import datetime
+import json
+import os
+import threading
+
+from django.db import connection, transaction
+
+from events.contract import SearchEvent
+from tests.helpers import manage_py
+from trends.models import TrendingQuery
+from trends.services import apply_search_events
+
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transactional_db):
+    first_inserted, errors = threading.Event(), []
+
+    def first_consumer() -> None:
+        try:
+            with transaction.atomic():
+                apply_search_events([SearchEvent(query="kafka", books=[], time=T0)])
+                first_inserted.set()
+                # Holds the new row while the other consumer tries to insert it too.
+                threading.Event().wait(0.5)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            first_inserted.set()
+            connection.close()
+
+    thread = threading.Thread(target=first_consumer)
+    thread.start()
+    first_inserted.wait(10)
+    with transaction.atomic():
+        apply_search_events([SearchEvent(query="KAFKA", books=[{"id": 1}], time=T0)])
+    thread.join()
+
+    assert errors == []
+    trend = TrendingQuery.objects.get()
+    assert (trend.count, trend.books) == (2, [{"id": 1}])
+
+
+SQLITE_BATCHES = """
+import datetime, json
+from django.db import transaction
+from events.contract import SearchEvent
+from recommendations.models import Interest
+from recommendations.services import apply_search_events as add_interests
+from trends.models import TrendingQuery
+from trends.services import apply_search_events as add_trends
+t0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+newer = SearchEvent(query="Kafka", books=[{"id": 1, "v": "new"}], visitor_id="v", time=t0)
+older = SearchEvent(
+    query="kafka", books=[{"id": 1, "v": "old"}], visitor_id="v",
+    time=t0 - datetime.timedelta(hours=1),
+)
+for batch in ([newer], [older, older]):
+    with transaction.atomic():
+        add_trends(batch)
+        add_interests(batch)
+trend, interest = TrendingQuery.objects.get(), Interest.objects.get()
+print(json.dumps([trend.count, trend.books, interest.score, interest.book]))
+"""
+
+
+def test_sqlite_adds_counts_and_keeps_the_newest_results_too(tmp_path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    assert manage_py("migrate", env=env).returncode == 0
+
+    result = manage_py("shell", "-c", SQLITE_BATCHES, env=env)
+
+    assert result.returncode == 0, result.stderr
+    newest = [{"id": 1, "v": "new"}]
+    assert json.loads(result.stdout.splitlines()[-1]) == [3, newest, 3, newest[0]]
