@@ -14,4 +14,4 @@ COPY . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --verbosity 0
 
 EXPOSE 8000
-CMD ["gunicorn", "bookstore_site.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "bookstore_site.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -51,7 +51,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="Where to write the Markdown report (docs/benchmarks.md).",
     )
     parser.add_argument(
-        "--workers", type=int, help="gunicorn workers per server (default 3: cores + 1)."
+        "--workers",
+        type=int,
+        help="gunicorn workers per server (default: gunicorn.conf.py's, one per core).",
     )
     parser.add_argument(
         "--report-from",

@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import runpy
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +14,8 @@ RESULTS_DIR = REPO / "bench" / "results"  # git-ignored: logs, Lua scripts, prof
 DEFAULT_DATABASE_URL = "mysql://bookstore:bookstore@127.0.0.1:3306/event_books_bench"
 KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 DELIVERY_MODES = ("off", "outbox", "direct")
+GUNICORN_CONF = REPO / "gunicorn.conf.py"
+GUNICORN = runpy.run_path(str(GUNICORN_CONF))
 
 
 @dataclass(frozen=True)
@@ -45,16 +48,18 @@ class Plan:
     # Events the relay and each consumer are profiled on; the returning-visitor pass of the
     # consumer benchmark reads this many too (the recommendations one is the slow one).
     profile_events: int
-    workers: int = 3
+    # gunicorn.conf.py's, as the site is deployed: threaded workers, one per core.
+    workers: int = GUNICORN["workers"]
+    threads: int = GUNICORN["threads"]
     # Fraction of the measured peak offered by the open-loop generator.
     paced_fraction: float = 0.7
     seed: int = 0
 
     @property
     def connections(self) -> int:
-        # Two connections per sync worker keep every worker busy (the next request waits in
-        # the listen backlog), which is what "peak" means; more only lengthens the queue.
-        return 2 * self.workers
+        # A connection per thread keeps every thread busy, which is what "peak" means; more
+        # only lengthens the queue.
+        return self.workers * self.threads
 
 
 QUICK = Plan(

@@ -9,7 +9,7 @@ process (the stdlib only, no Django) so that it does not share an interpreter wi
 it measures; at the rates it is used for (tens to a few hundred requests/s) it needs a small
 fraction of a core.
 
-Requests carry `Connection: close` (gunicorn's sync workers close after each response anyway),
+Requests carry `Connection: close` (each one a visitor of its own, as on the open web),
 rotate over --paths-file, and send a `uid` cookie: one per request with --unique-visitors (so
 the end-to-end benchmark can find each request's event on the topic), else from --visitors-file.
 """

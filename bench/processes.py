@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.config import MANAGE, REPO, RunContext
+from bench.config import GUNICORN_CONF, MANAGE, REPO, RunContext
 
 STOP_TIMEOUT_SECONDS = 20
 READY_TIMEOUT_SECONDS = 60
@@ -170,6 +170,8 @@ def start_web(
         "-m",
         "gunicorn",
         "bookstore_site.wsgi:application",
+        "--config",
+        str(GUNICORN_CONF),
         "--workers",
         str(workers),
         "--bind",

@@ -274,6 +274,11 @@ def target_p99_at_scale(results: BenchResults) -> Target:
     )
 
 
+def _web_server(results: BenchResults) -> str:
+    plan = results.plan
+    return f"{plan.workers} workers of {plan.threads} threads"
+
+
 def target_throughput(results: BenchResults) -> Target:
     name = "≥ 400 searches/s through gunicorn on 2 cores (outbox)"
     measured = [(run.size, run.modes["outbox"]) for run in results.delivery]
@@ -293,7 +298,7 @@ def target_throughput(results: BenchResults) -> Target:
         )
     return Target(
         name,
-        text + f" ({results.plan.workers} sync workers)",
+        text + f" ({_web_server(results)})",
         passed,
         gap=""
         if passed
@@ -444,7 +449,7 @@ def _machine(results: BenchResults) -> list[str]:
         ["Python", f"{info.python}; {pkgs}"],
         ["MariaDB", f"{info.mariadb}, InnoDB buffer pool {info.buffer_pool_mb} MB"],
         ["Kafka", f"{info.kafka}, single-node KRaft, 3 partitions per topic"],
-        ["Web server", f"gunicorn, {results.plan.workers} sync workers per server"],
+        ["Web server", f"gunicorn (`gunicorn.conf.py`), {_web_server(results)} per server"],
         [
             "Load generators",
             f"{info.wrk.split(' Copyright')[0]} (closed loop); `bench.loadgen` (open loop)",
