@@ -74,8 +74,11 @@ class Command(KafkaWorkerCommand):
                 logger.warning("Database unavailable (%s); retrying", exc)
                 close_old_connections()
                 result = None
-            if result is not None and result.claimed and not result.failed:
-                continue  # more may be waiting: no pause between full batches
+            if result is not None and result.claimed == self.relay.batch_size and not result.failed:
+                # More may be waiting. After a partial batch the relay pauses instead: under
+                # steady traffic, going straight on published a row or two per batch, and the
+                # fixed cost of each batch made the relay a tenth of the web's CPU.
+                continue
             healthy = result is not None and not result.failed
             delay = poll_interval if healthy else min(delay * 2, MAX_BACKOFF_SECONDS)
             time.sleep(delay)
