@@ -10,6 +10,7 @@ second than 3 sync workers (wrk, 50k books, outbox mode).
 import os
 
 worker_class = "gthread"
-# WEB_CONCURRENCY is gunicorn's own convention for the worker count; one worker per core.
-workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
+# WEB_CONCURRENCY is gunicorn's own convention for the worker count; by default one worker per
+# core this process may run on (a container's CPU quota is not visible here: set it there).
+workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0))))
 threads = 3

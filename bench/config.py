@@ -15,7 +15,7 @@ DEFAULT_DATABASE_URL = "mysql://bookstore:bookstore@127.0.0.1:3306/event_books_b
 KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 DELIVERY_MODES = ("off", "outbox", "direct")
 GUNICORN_CONF = REPO / "gunicorn.conf.py"
-GUNICORN = runpy.run_path(str(GUNICORN_CONF))
+GUNICORN_SETTINGS = runpy.run_path(str(GUNICORN_CONF))
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ class Plan:
     # consumer benchmark reads this many too (the recommendations one is the slow one).
     profile_events: int
     # gunicorn.conf.py's, as the site is deployed: threaded workers, one per core.
-    workers: int = GUNICORN["workers"]
-    threads: int = GUNICORN["threads"]
+    workers: int = GUNICORN_SETTINGS["workers"]
+    threads: int = GUNICORN_SETTINGS["threads"]
     # Fraction of the measured peak offered by the open-loop generator.
     paced_fraction: float = 0.7
     seed: int = 0

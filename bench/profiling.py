@@ -50,8 +50,8 @@ FOCUS: tuple[tuple[str, str, str], ...] = (
     ("decode()", "events/contract.py", "decode"),
     ("apply_once(): dedupe + apply in one transaction", "events/consumer.py", "apply_once"),
     ("apply_search_events(): the batch's SQL", "services.py", "apply_search_events"),
-    ("QuerySet.bulk_update()", "django/db/models/query.py", "bulk_update"),
-    ("QuerySet.bulk_create()", "django/db/models/query.py", "bulk_create"),
+    ("add_counts(): the batch's upsert", "events/upsert.py", "add_counts"),
+    ("QuerySet.bulk_create(): ce_id records", "django/db/models/query.py", "bulk_create"),
     ("consumer.commit() (offsets)", "kafka/consumer/group.py", "commit"),
 )
 BUILTIN = "<built-in>"

@@ -61,17 +61,20 @@ def best_matches(query: str) -> list[int] | None:
     against = boolean_mode_query(query)
     if not against or connections[Book.objects.db].vendor != "mysql":
         return None
-    # No ORDER BY: InnoDB hands its matches out most relevant first already, while an ORDER BY
-    # reads every match's row to sort them, ~30,000 rows for a common word in a million books.
-    # So a search ranks only its COUNT_LIMIT most relevant books, as far as a visitor can page.
+    # No ORDER BY: an ORDER BY reads every match's row to sort them, ~30,000 rows for a common
+    # word in a million books, whereas InnoDB's FULLTEXT search already hands its matches out
+    # most relevant first, equally relevant ones in index order (oldest first), so the first
+    # rows are the best ones. A search therefore ranks only its COUNT_LIMIT best books; among
+    # many equally relevant ones, books added later fall past that limit.
     matches = list(
         Book.objects.annotate(relevance=Match(*FULLTEXT_COLUMNS, against=against))
         .filter(relevance__gt=0)
         .order_by()
         .values_list("pk", "relevance")[: COUNT_LIMIT + 1]
     )
-    # Equally relevant books newest first, as everywhere else in the shop.
-    matches.sort(key=lambda match: (-match[1], -match[0]))
+    # The same order again, made explicit (a stable sort keeps the index order of ties), so
+    # that a server handing matches out unranked still shows the best of those it found first.
+    matches.sort(key=lambda match: -match[1])
     return [pk for pk, _ in matches]
 
 
@@ -81,12 +84,14 @@ def search_books(*, query: str, offset: int, limit: int) -> BookPage:
     page = partial(BookPage, query=query, offset=offset, limit=limit)
     ranked = best_matches(query)
     if ranked is not None:
+        # Past COUNT_LIMIT a FULLTEXT search has nothing to show: the page is empty.
         page_ids = ranked[:COUNT_LIMIT][offset : offset + limit]
         in_page = Book.objects.in_bulk(page_ids)
+        # A book deleted since it was found is left out, and out of the total.
+        found = [in_page[pk] for pk in page_ids if pk in in_page]
         return page(
-            # A book deleted since it was found is left out.
-            books=[in_page[pk] for pk in page_ids if pk in in_page],
-            total=min(len(ranked), COUNT_LIMIT),
+            books=found,
+            total=min(len(ranked), COUNT_LIMIT) - (len(page_ids) - len(found)),
             total_is_lower_bound=len(ranked) > COUNT_LIMIT,
         )
     books = matching_books(query)

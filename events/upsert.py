@@ -5,6 +5,9 @@ from collections.abc import Sequence
 from django.db import connections
 from django.db.models import Model
 
+# Rows per INSERT where the database sets no limit on parameters: a few hundred kilobytes.
+ROWS_PER_STATEMENT = 1000
+
 
 def add_counts(
     rows: Sequence[Model],
@@ -18,56 +21,60 @@ def add_counts(
     `count_field` to it and, if this row's `time_field` is as new or newer, take its
     `latest_fields` and time.
 
-    One INSERT … ON DUPLICATE KEY UPDATE (ON CONFLICT … DO UPDATE on SQLite) does what reading,
-    locking and rewriting the rows did, and adds in the database: a consumer of another
-    partition adding to the same row at the same moment cannot overwrite this batch's counts.
-    Django's bulk_create can only overwrite on conflict, hence the SQL here.
+    The addition happens in the database (INSERT … ON DUPLICATE KEY UPDATE, or ON CONFLICT …
+    DO UPDATE on SQLite), so consumers of different partitions adding to the same row at once
+    both count, without reading or locking it first. Django's bulk_create can only overwrite
+    a conflicting row, not add to it.
     """
     if not rows:
         return
     model = type(rows[0])
-    meta = model._meta
     connection = connections[model.objects.db]
     quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     columns = {field.name: quote(field.column) for field in fields}
-    if connection.vendor == "mysql":
-        new, conflict = "VALUES({})".format, " ON DUPLICATE KEY UPDATE "
-        newest = "GREATEST({old}, {new})"
-        choose = "IF({new_time} >= {old_time}, {new}, {old})"
+    alias = ""
+    if connection.vendor != "mysql":
+        incoming = "excluded.{}".format
+        keys = ", ".join(columns[name] for name in unique_fields)
+        on_conflict = f"ON CONFLICT ({keys}) DO UPDATE SET"
+        later = "MAX({}, {})".format
+        take_if_newer = "CASE WHEN {} >= {} THEN {} ELSE {} END".format
     else:
-        new = "excluded.{}".format
-        conflict = " ON CONFLICT ({}) DO UPDATE SET ".format(
-            ", ".join(columns[name] for name in unique_fields)
-        )
-        newest = "MAX({old}, {new})"
-        choose = "CASE WHEN {new_time} >= {old_time} THEN {new} ELSE {old} END"
-    time_column = columns[time_field]
-    # MySQL assigns left to right, each seeing the ones before: the time goes after the
-    # columns whose choice depends on it.
+        on_conflict = "ON DUPLICATE KEY UPDATE"
+        later = "GREATEST({}, {})".format
+        take_if_newer = "IF({} >= {}, {}, {})".format
+        # What Django's own upserts use: VALUES() is deprecated since MySQL 8.0.20.
+        if connection.mysql_is_mariadb:
+            incoming = "VALUE({})".format
+        else:
+            alias, incoming = "AS incoming ", "incoming.{}".format
+    time_column, count_column = columns[time_field], columns[count_field]
     updates = [
         f"{columns[name]} = "
-        + choose.format(
-            new_time=new(time_column),
-            old_time=time_column,
-            new=new(columns[name]),
-            old=columns[name],
-        )
+        + take_if_newer(incoming(time_column), time_column, incoming(columns[name]), columns[name])
         for name in latest_fields
     ]
-    updates.append(f"{time_column} = " + newest.format(old=time_column, new=new(time_column)))
-    count_column = columns[count_field]
-    updates.append(f"{count_column} = {count_column} + {new(count_column)}")
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns.values())}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})" + conflict + ", ".join(updates)
-    )
-    # In one order for every consumer, so that two of them never wait on each other's rows.
-    ordered = sorted(rows, key=lambda row: [getattr(row, name) for name in unique_fields])
-    params = [
-        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
-        for row in ordered
+    updates += [
+        f"{time_column} = {later(time_column, incoming(time_column))}",
+        f"{count_column} = {count_column} + {incoming(count_column)}",
     ]
+    row_sql = f"({', '.join(['%s'] * len(fields))})"
+    # Every consumer writes rows in the same order, so that two of them rarely wait on each
+    # other's locks in a cycle (a deadlock is retried like any transient error).
+    ordered = sorted(rows, key=lambda row: [getattr(row, name) for name in unique_fields])
+    max_params = connection.features.max_query_params
+    chunk = max_params // len(fields) if max_params else ROWS_PER_STATEMENT
     with connection.cursor() as cursor:
-        # MySQLdb sends this as one multi-row INSERT.
-        cursor.executemany(sql, params)
+        for start in range(0, len(ordered), chunk):
+            part = ordered[start : start + chunk]
+            cursor.execute(
+                f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns.values())}) "
+                f"VALUES {', '.join([row_sql] * len(part))} {alias}"
+                f"{on_conflict} {', '.join(updates)}",
+                [
+                    field.get_db_prep_save(field.pre_save(row, add=True), connection)
+                    for row in part
+                    for field in fields
+                ],
+            )

@@ -4,6 +4,7 @@ import datetime
 import json
 import os
 import threading
+import time
 
 from django.db import connection, transaction
 
@@ -15,7 +16,7 @@ from trends.services import apply_search_events
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 
-def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transactional_db):
+def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transactional_db) -> None:
     first_inserted, errors = threading.Event(), []
 
     def first_consumer() -> None:
@@ -24,7 +25,7 @@ def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transacti
                 apply_search_events([SearchEvent(query="kafka", books=[], time=T0)])
                 first_inserted.set()
                 # Holds the new row while the other consumer tries to insert it too.
-                threading.Event().wait(0.5)
+                time.sleep(0.5)
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -62,7 +63,13 @@ for batch in ([newer], [older, older]):
         add_trends(batch)
         add_interests(batch)
 trend, interest = TrendingQuery.objects.get(), Interest.objects.get()
-print(json.dumps([trend.count, trend.books, interest.score, interest.book]))
+# More rows than SQLite takes parameters for in one statement.
+crowd = [SearchEvent(query="q", books=[{"id": n} for n in range(5)], visitor_id=f"c{v}")
+         for v in range(300)]
+with transaction.atomic():
+    add_interests(crowd + crowd)
+doubled = Interest.objects.filter(visitor_id__startswith="c", score=2).count()
+print(json.dumps([trend.count, trend.books, interest.score, interest.book, doubled]))
 """
 
 
@@ -74,4 +81,4 @@ def test_sqlite_adds_counts_and_keeps_the_newest_results_too(tmp_path) -> None:
 
     assert result.returncode == 0, result.stderr
     newest = [{"id": 1, "v": "new"}]
-    assert json.loads(result.stdout.splitlines()[-1]) == [3, newest, 3, newest[0]]
+    assert json.loads(result.stdout.splitlines()[-1]) == [3, newest, 3, newest[0], 1500]

@@ -95,10 +95,11 @@ def test_search_uses_the_fulltext_index_without_sorting_every_match(search_catal
     matching_sql = queries.captured_queries[0]["sql"]
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN {matching_sql}")
-        plan = cursor.fetchall()
+        columns = [column[0] for column in cursor.description]
+        plan = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
     assert "MATCH" in matching_sql
-    assert [(row[3], row[5]) for row in plan] == [("fulltext", "book_fulltext_idx")]
+    assert [(step["type"], step["key"]) for step in plan] == [("fulltext", "book_fulltext_idx")]
     assert "filesort" not in str(plan)
 
 
@@ -251,14 +252,16 @@ def test_fulltext_and_like_find_the_same_books_for_everyday_queries(search_catal
     assert set(found(query)) == set(titles(matching_books(query)))
 
 
-def test_more_relevant_books_come_first_then_newer_ones(catalogue, make_book) -> None:
+def test_more_relevant_books_come_first_then_in_the_order_they_were_added(
+    catalogue, make_book
+) -> None:
     older = make_book(title="Zebra Notes", author="Ann Lee")
     newer = make_book(title="Zebra Notes", author="Bob Ray")
     most_relevant = make_book(
         title="Zebra", author="Cy Ode", description="The zebra, the zebra and the zebra."
     )
 
-    assert search_books(query="zebra", offset=0, limit=5).books == [most_relevant, newer, older]
+    assert search_books(query="zebra", offset=0, limit=5).books == [most_relevant, older, newer]
 
 
 def test_a_search_with_more_matches_than_it_ranks_shows_the_most_relevant(
@@ -273,6 +276,37 @@ def test_a_search_with_more_matches_than_it_ranks_shows_the_most_relevant(
 
     assert titles(page.books) == ["Zebra 8", "Zebra 7", "Zebra 6"]
     assert (page.total, page.total_is_lower_bound, page.has_next) == (3, True, False)
+
+
+def test_equally_relevant_books_past_the_ranking_limit_are_the_latest_added(
+    catalogue, make_book, monkeypatch
+) -> None:
+    for n in range(5):
+        make_book(title=f"Okapi {n}")
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 3)
+
+    page = search_books(query="okapi", offset=0, limit=5)
+
+    assert titles(page.books) == ["Okapi 0", "Okapi 1", "Okapi 2"]
+
+
+def test_a_page_past_the_ranking_limit_is_empty(search_catalogue, monkeypatch) -> None:
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 3)
+
+    page = search_books(query="kafka", offset=3, limit=5)
+
+    assert (page.books, page.total, page.total_is_lower_bound) == ([], 3, True)
+
+
+def test_a_book_deleted_after_it_was_found_leaves_the_page_and_the_total(
+    search_catalogue, monkeypatch
+) -> None:
+    emma, deleted_id = search_catalogue["emma"], 10**9
+    monkeypatch.setattr(selectors, "best_matches", lambda query: [emma.pk, deleted_id])
+
+    page = search_books(query="emma", offset=0, limit=5)
+
+    assert (page.books, page.total, page.has_next) == ([emma], 1, False)
 
 
 def test_other_databases_search_with_like_semantics(search_catalogue, monkeypatch) -> None:

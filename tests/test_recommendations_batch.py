@@ -42,6 +42,33 @@ def test_later_batches_add_up(db) -> None:
     assert Interest.objects.get().score == 3
 
 
+def test_an_older_search_arriving_late_keeps_the_newer_book_details(db) -> None:
+    newer = SearchEvent(query="q", books=[{"id": 1, "title": "New"}], visitor_id="v1", time=T0)
+    older = SearchEvent(
+        query="q",
+        books=[{"id": 1, "title": "Old"}],
+        visitor_id="v1",
+        time=T0 - datetime.timedelta(hours=1),
+    )
+    apply_search_events([newer])
+
+    apply_search_events([older])
+
+    interest = Interest.objects.get()
+    assert (interest.score, interest.book["title"], interest.updated_at) == (2, "New", T0)
+
+
+def test_a_newer_search_replaces_the_book_details(db) -> None:
+    apply_search_events([event("v1", [1])])
+    renamed = {"id": 1, "title": "Renamed", "author": "X"}
+
+    apply_search_events(
+        [SearchEvent(query="q", books=[renamed], visitor_id="v1", time=T0 + datetime.timedelta(1))]
+    )
+
+    assert Interest.objects.get().book == renamed
+
+
 def test_recommendations_are_the_visitors_top_ten_by_score(db) -> None:
     apply_search_events([event("v1", list(range(1, 13)))] + [event("v1", [7])] * 3)
 
