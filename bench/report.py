@@ -423,7 +423,7 @@ def _header(results: BenchResults) -> list[str]:
         ]
     out += [
         "Run it again with `make bench` (`.venv/bin/python -m bench`; a full run takes about "
-        "30 to 35 minutes: 10 for the worker memory, 10 at a million books) or "
+        "20 to 25 minutes: 6 for the worker memory, 5 to grow the catalogue to a million books) or "
         "`make bench-quick` (`python -m bench --quick`, about 3 minutes). How each figure is "
         "measured: [bench/README.md](../bench/README.md).",
         "",
