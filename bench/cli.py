@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_wrk()
         start_services()
         ctx = RunContext.create(database_url=args.database_url)
-        recreate_database(ctx.database_url)
+        recreate_database(ctx)
     except BenchError as exc:
         print(f"!!  {exc}", file=sys.stderr)
         return 2

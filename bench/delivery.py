@@ -20,7 +20,6 @@ WARMUP_SECONDS = 2
 
 @dataclass(frozen=True)
 class ModeResult:
-    mode: str
     peaks: list[LoadResult]  # one per round
     paced: LoadResult | None
 
@@ -40,8 +39,6 @@ class ModeResult:
 @dataclass(frozen=True)
 class DeliveryResult:
     size: int
-    workers: int
-    connections: int
     paced_rate: float
     modes: dict[str, ModeResult]
 
@@ -92,8 +89,6 @@ def compare_modes(
         ).result
     return DeliveryResult(
         size=size,
-        workers=servers[reference].workers,
-        connections=connections,
         paced_rate=rate,
-        modes={mode: ModeResult(mode, peaks[mode], paced[mode]) for mode in modes},
+        modes={mode: ModeResult(peaks[mode], paced[mode]) for mode in modes},
     )

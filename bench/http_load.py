@@ -61,7 +61,6 @@ class LoadResult:
     """One load run: `offered` is the fixed rate of an open-loop run, None for wrk's peak."""
 
     requests: int
-    seconds: float
     throughput: float
     latency: Latency
     errors: int
@@ -129,10 +128,9 @@ def run_wrk(
     data = json.loads(line.removeprefix("BENCH_JSON "))
     duration = data["duration_us"] / 1e6
     errors = sum(data[key] for key in ("connect", "read", "write", "status", "timeout"))
-    ms = {key: data[key] / 1000 for key in ("p50", "p90", "p99", "max", "mean")}
+    ms = {key: data[key] / 1000 for key in ("p50", "p99", "max")}
     return LoadResult(
         requests=data["requests"],
-        seconds=duration,
         throughput=data["requests"] / duration if duration else 0.0,
         latency=Latency(count=data["requests"], **ms),
         errors=errors,
@@ -183,7 +181,6 @@ def run_paced(
     data = json.loads(out.read_text())
     result = LoadResult(
         requests=data["completed"],
-        seconds=data["seconds"],
         throughput=data["achieved_rate"],
         latency=Latency.of(data["latencies_ms"]),
         errors=data["errors"],

@@ -230,12 +230,12 @@ def profile_relay(workdir: Path, *, topic: str, events: int) -> ProfileSummary:
 def profile_consumer(
     workdir: Path, *, name: str, topic: str, group: str, events: int
 ) -> ProfileSummary:
+    """One consumer, in a group of its own, applying the first `events` events of the topic:
+    by now its tables hold these events' rows already, so this is the returning-visitor case."""
     from django.test import override_settings
 
     from events.consumer import SearchEventConsumer
 
-    """One consumer, in a group of its own, applying the first `events` events of the topic:
-    by now its tables hold these events' rows already, so this is the returning-visitor case."""
     module = importlib.import_module(f"{name}.services")
     with override_settings(KAFKA_TOPIC=topic):
         consumer = SearchEventConsumer(group_id=group, apply_batch=module.apply_search_events)

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bench.config import RunContext
+from bench.http_load import VISITORS
 from bench.processes import BenchError, manage, step
 from bench.queries import PAGE_SIZE, QUERIES, visitor_ids
 
 INSERT_BATCH = 2000
-VISITORS = 1000
+RELAY_BATCH_SIZE = 500  # rows relay_events claims per transaction (its --batch-size)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def prefill_outbox(topic: str, count: int) -> None:
     from django.db import connection
 
     from events.contract import encode
+    from events.delivery import outbox_row
     from events.models import OutboxEvent
 
     step(f"relay: emptying the outbox and writing {count:,} pending events")
@@ -79,15 +81,7 @@ def prefill_outbox(topic: str, count: int) -> None:
         cursor.execute(f"TRUNCATE TABLE {connection.ops.quote_name(OutboxEvent._meta.db_table)}")
     events = realistic_events(count)
     while batch := list(itertools.islice(events, INSERT_BATCH)):
-        rows = []
-        for event in batch:
-            message = encode(event)
-            # The same row shape as events.delivery.write_to_outbox().
-            headers = [[name, raw.decode()] for name, raw in message.headers]
-            rows.append(
-                OutboxEvent(topic=topic, key=message.key, value=message.value, headers=headers)
-            )
-        OutboxEvent.objects.bulk_create(rows)
+        OutboxEvent.objects.bulk_create([outbox_row(encode(event), topic=topic) for event in batch])
 
 
 @dataclass(frozen=True)
@@ -138,7 +132,15 @@ def measure_relay(ctx: RunContext, *, topic: str, events: int) -> RelayResult:
     before = topic_size(topic)
     step(f"relay: manage.py relay_events --once ({events:,} events)")
     started = time.monotonic()
-    out = manage(ctx, "relay_events", "--once", env=ctx.env(topic=topic), timeout=1800)
+    out = manage(
+        ctx,
+        "relay_events",
+        "--once",
+        "--batch-size",
+        str(RELAY_BATCH_SIZE),
+        env=ctx.env(topic=topic),
+        timeout=1800,
+    )
     wall = time.monotonic() - started
     match = re.search(r"(\d+) events published", out)
     published = int(match[1]) if match else 0
@@ -156,5 +158,5 @@ def measure_relay(ctx: RunContext, *, topic: str, events: int) -> RelayResult:
         on_topic=topic_size(topic) - before,
         wall_seconds=wall,
         steady_rate=steady,
-        batch_size=500,  # relay_events' default --batch-size, which this run uses
+        batch_size=RELAY_BATCH_SIZE,
     )

@@ -145,10 +145,6 @@ class Target:
         return f"{status} ({self.scope})" if self.scope and self.passed is not None else status
 
 
-def _search_profile(results: BenchResults, size: int) -> ProfileSummary | None:
-    return next((p for p in results.profiles if p.name == f"search-{size}"), None)
-
-
 def _profile(results: BenchResults, name: str) -> ProfileSummary | None:
     return next((p for p in results.profiles if p.name == name), None)
 
@@ -220,7 +216,7 @@ def target_event_cost(results: BenchResults) -> Target:
     limit = ""
     if not passed:
         run = results.delivery[0]
-        profile = _search_profile(results, run.size)
+        profile = _profile(results, f"search-{run.size}")
         emit = _focus(profile, "on_search_performed")
         insert = _focus(profile, "write_to_outbox")
         peaks = run.modes["outbox"].peaks
@@ -262,7 +258,7 @@ def target_p99_at_scale(results: BenchResults) -> Target:
         limit = _join(
             _split(results, run.size),
             f"at peak, {_cpu_bound(peak.cpu)}" if peak else "",
-            _layers(_search_profile(results, run.size)),
+            _layers(_profile(results, f"search-{run.size}")),
         )
     return Target(
         name,
@@ -294,7 +290,7 @@ def target_throughput(results: BenchResults) -> Target:
         limit = _join(
             f"at {books(worst_size)} books, {_cpu_bound(worst.peaks[-1].cpu)}",
             _split(results, worst_size),
-            _layers(_search_profile(results, worst_size)),
+            _layers(_profile(results, f"search-{worst_size}")),
         )
     return Target(
         name,
@@ -314,6 +310,7 @@ def target_relay(results: BenchResults) -> Target:
     if not relay:
         return Target(name, NA, None)
     passed = relay.steady_rate >= 5000
+    profile = _profile(results, "relay")
     return Target(
         name,
         f"{per_second(relay.steady_rate)} steady ({per_second(relay.wall_rate)} with start-up)",
@@ -322,9 +319,9 @@ def target_relay(results: BenchResults) -> Target:
         limit=""
         if passed
         else _join(
-            _layers(_profile(results, "relay"), 3),
-            _calls(_profile(results, "relay")),
-            _top_frames(_profile(results, "relay")),
+            _layers(profile, 3),
+            _calls(profile),
+            _top_frames(profile),
         ),
     )
 

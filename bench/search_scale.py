@@ -7,6 +7,7 @@ measured here through the same search_books() against the same MariaDB table, th
 making best_matches() decline every query, so that only the matching strategy differs.
 """
 
+import functools
 import re
 import time
 from collections import defaultdict
@@ -41,7 +42,7 @@ class StrategyResult:
     hit_rate: float  # share of the queries measured that found at least one book
     time_split: dict[str, float]  # share of the time in each kind of query, and Python
 
-    @property
+    @functools.cached_property
     def latency(self) -> Latency:
         return Latency.of(ms for values in self.samples.values() for ms in values)
 

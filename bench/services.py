@@ -44,17 +44,17 @@ def ensure_wrk() -> str:
     return path
 
 
-def recreate_database(database_url: str) -> None:
+def recreate_database(ctx: RunContext) -> None:
     """Drop and create the run's database, so that every run grows the catalogue from zero."""
     import MySQLdb  # the driver Django uses; imported here because only this needs it raw
 
-    url = urlsplit(database_url)
-    name = url.path.lstrip("/")
+    url = urlsplit(ctx.database_url)
+    name = ctx.database_name
     # The database is dropped: refuse anything that is not obviously the benchmark's own.
     if url.scheme not in ("mysql", "mariadb") or "bench" not in name:
         raise BenchError(
             f"--database-url must be a MySQL/MariaDB database whose name contains 'bench' "
-            f"(it is dropped and recreated), not {database_url!r}"
+            f"(it is dropped and recreated), not {ctx.database_url!r}"
         )
     step(f"database: recreating {name}")
     conn = MySQLdb.connect(
@@ -85,11 +85,11 @@ def create_topics(ctx: RunContext) -> None:
 
 def delete_topics(ctx: RunContext) -> None:
     """Remove the run's topics (and DLQs) so that runs do not pile up data on the broker."""
-    from events.kafka import new_admin
+    from events.kafka import dead_letter_topic, new_admin
 
     admin = new_admin()
     try:
-        ours = {*ctx.topics, *(f"{topic}.dlq" for topic in ctx.topics)}
+        ours = {*ctx.topics, *(dead_letter_topic(topic) for topic in ctx.topics)}
         existing = [topic for topic in admin.list_topics() if topic in ours]
         if existing:
             admin.delete_topics(existing, raise_errors=False)

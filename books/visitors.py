@@ -12,7 +12,8 @@ _VALID_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class VisitorIdMiddleware:
-    """Sets ``request.visitor_id`` from the `uid` cookie, issuing one on the first visit."""
+    """Sets ``request.visitor_id`` from the `uid` cookie, issuing one on the first visit
+    (``request.visitor_is_new``: nothing is known about this visitor yet)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -22,6 +23,7 @@ class VisitorIdMiddleware:
         # A forged or mangled cookie is replaced rather than trusted into event headers.
         is_new = not _VALID_ID.fullmatch(cookie)
         request.visitor_id = uuid.uuid4().hex if is_new else cookie
+        request.visitor_is_new = is_new
         response = self.get_response(request)
         if is_new:
             response.set_cookie(

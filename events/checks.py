@@ -52,7 +52,10 @@ def check_kafka_settings(app_configs, **kwargs) -> list[Error]:
         errors.append(
             Error(
                 "EVENTS_RETENTION_HOURS must be at least 1.",
-                hint="Published rows are kept this long for inspection, e.g. 168 (a week).",
+                hint=(
+                    "Published outbox rows and consumers' ce_id records are kept this long, "
+                    "e.g. 168 (a week)."
+                ),
                 id="events.E004",
             )
         )

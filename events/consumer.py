@@ -19,13 +19,13 @@ from django.db import (
     close_old_connections,
     transaction,
 )
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 from kafka.errors import CommitFailedError, KafkaError
 
 from events.contract import MalformedEvent, SearchEvent, decode
-from events.kafka import new_consumer, new_producer
+from events.kafka import dead_letter_topic, new_consumer, new_producer
 from events.models import ProcessedEvent
-from events.retention import delete_in_batches, retention_cutoff
+from events.retention import PURGE_EVERY_SECONDS, delete_in_batches, retention_cutoff
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +36,9 @@ MAX_RETRY_DELAY_SECONDS = 30
 # consumer resolves itself on a retry, and then the batch is applied event by event.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, KafkaError, OSError)
 POISON_BATCH_TRIES = 3
-PURGE_EVERY_SECONDS = 600
 # How long an idle-timed run waits to be given partitions: a killed member of the group holds
 # them until its session (events.kafka.SESSION_TIMEOUT_MS) expires.
 JOIN_TIMEOUT_SECONDS = 60
-
-
-def dead_letter_topic(topic: str) -> str:
-    return f"{topic}.dlq"
 
 
 @dataclass
@@ -64,15 +59,13 @@ class SearchEventConsumer:
         *,
         group_id: str,
         apply_batch: BatchApplier,
-        consumer: KafkaConsumer | None = None,
         batch_size: int = 500,
     ) -> None:
         self.group_id = group_id
         self.apply_batch = apply_batch
-        self.topic = settings.KAFKA_TOPIC
         self.batch_size = batch_size
-        self.consumer = consumer or new_consumer(group_id=group_id, max_poll_records=batch_size)
-        self.consumer.subscribe([self.topic])
+        self.consumer = new_consumer(group_id=group_id, max_poll_records=batch_size)
+        self.consumer.subscribe([settings.KAFKA_TOPIC])
         self._dlq_producer: KafkaProducer | None = None
         self.stats = ConsumerStats()
         self.next_purge = 0.0
@@ -136,14 +129,12 @@ class SearchEventConsumer:
         """Handle one poll's records, never skipping them: an outage of the database or Kafka
         is waited out; an error that persists (a row this batch cannot store) sends the
         events that cause it to the DLQ, one by one, after a few tries."""
+        decoded, malformed = self.decode_all(records)
         delay = 1.0
         failures = 0
         while True:
             try:
-                if failures < POISON_BATCH_TRIES:
-                    self.handle(records)
-                else:
-                    self.handle(records, one_by_one=True)
+                self.handle(records, decoded, malformed, one_by_one=failures >= POISON_BATCH_TRIES)
                 return
             except (DatabaseError, KafkaError, OSError) as exc:
                 if should_stop():
@@ -157,14 +148,21 @@ class SearchEventConsumer:
                 time.sleep(delay)
                 delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
 
-    def handle(self, records: list, *, one_by_one: bool = False) -> None:
-        """Decode, apply and dead-letter one poll's records, then commit their offsets."""
-        decoded, rejected = [], []
+    @staticmethod
+    def decode_all(records: list) -> tuple[list, list]:
+        """The records as (record, event) pairs, and the malformed ones as (record, error)."""
+        decoded, malformed = [], []
         for record in records:
             try:
                 decoded.append((record, decode(record.key, record.value, record.headers)))
             except MalformedEvent as exc:
-                rejected.append((record, exc))
+                malformed.append((record, exc))
+        return decoded, malformed
+
+    def handle(self, records: list, decoded: list, malformed: list, *, one_by_one: bool) -> None:
+        """Apply one poll's decoded events, dead-letter what cannot be applied, then commit
+        the records' offsets."""
+        rejected = list(malformed)
         if one_by_one:
             applied, duplicates = 0, 0
             for record, event in decoded:

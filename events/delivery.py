@@ -33,13 +33,19 @@ def deliver(message: KafkaMessage) -> None:
         transaction.on_commit(lambda: direct_sender().submit(message))
 
 
-def write_to_outbox(message: KafkaMessage) -> OutboxEvent:
-    event = OutboxEvent.objects.create(
-        topic=settings.KAFKA_TOPIC,
+def outbox_row(message: KafkaMessage, *, topic: str) -> OutboxEvent:
+    """The unsaved outbox row that publishes `message` to `topic`."""
+    return OutboxEvent(
+        topic=topic,
         key=message.key,
         value=message.value,
         headers=[[name, raw.decode()] for name, raw in message.headers],
     )
+
+
+def write_to_outbox(message: KafkaMessage) -> OutboxEvent:
+    event = outbox_row(message, topic=settings.KAFKA_TOPIC)
+    event.save(force_insert=True)
     metrics.increment("outbox_written")
     return event
 

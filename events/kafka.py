@@ -10,6 +10,11 @@ BOOTSTRAP_TIMEOUT_MS = 5000
 SESSION_TIMEOUT_MS = 6000
 
 
+def dead_letter_topic(topic: str) -> str:
+    """Where consumers put the messages of `topic` they cannot apply."""
+    return f"{topic}.dlq"
+
+
 def new_producer(**overrides) -> KafkaProducer:
     """An idempotent producer that waits for every in-sync replica (acks=all)."""
     config = {

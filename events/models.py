@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils import timezone
 
+from events.contract import MAX_ID_LENGTH
+
 
 class OutboxEventQuerySet(models.QuerySet):
     def pending(self) -> "OutboxEventQuerySet":
@@ -57,7 +59,7 @@ class ProcessedEvent(models.Model):
     """An event a consumer group has applied, so that a redelivery is recognised and skipped."""
 
     consumer_group = models.CharField(max_length=100)
-    event_id = models.CharField(max_length=64, help_text="The event's ce_id header.")
+    event_id = models.CharField(max_length=MAX_ID_LENGTH, help_text="The event's ce_id header.")
     processed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+# How often the long-running relay and consumers purge what retention no longer keeps.
+PURGE_EVERY_SECONDS = 600
+
 
 def retention_cutoff() -> datetime.datetime:
     return timezone.now() - datetime.timedelta(hours=settings.EVENTS_RETENTION_HOURS)

@@ -1,10 +1,12 @@
 from django.db import models
 
+from events.contract import MAX_ID_LENGTH
+
 
 class Interest(models.Model):
     """How often a visitor's searches found a book: the basis of their recommendations."""
 
-    visitor_id = models.CharField(max_length=64, help_text="The visitor's uid cookie.")
+    visitor_id = models.CharField(max_length=MAX_ID_LENGTH, help_text="The visitor's uid cookie.")
     book_id = models.BigIntegerField()
     score = models.PositiveIntegerField(default=0)
     book = models.JSONField(help_text="The book as the latest event carried it.")

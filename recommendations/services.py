@@ -13,24 +13,26 @@ def apply_search_events(events: list[SearchEvent]) -> None:
     Runs inside the consumer's transaction; one statement per batch.
     Events without a visitor id count for nobody.
     """
-    deltas: dict[tuple[str, int], int] = {}
-    latest: dict[tuple[str, int], tuple] = {}
+    rows: dict[tuple[str, int], Interest] = {}
     for event in events:
         if not event.visitor_id:
             continue
         for book in event.books:
-            pair = (event.visitor_id, book["id"])
-            deltas[pair] = deltas.get(pair, 0) + 1
-            if pair not in latest or event.time >= latest[pair][0]:
-                latest[pair] = (event.time, book)
-    rows = []
-    for (visitor, book_id), delta in deltas.items():
-        time, book = latest[(visitor, book_id)]
-        rows.append(
-            Interest(visitor_id=visitor, book_id=book_id, score=delta, book=book, updated_at=time)
-        )
+            row = rows.get((event.visitor_id, book["id"]))
+            if row is None:
+                rows[(event.visitor_id, book["id"])] = Interest(
+                    visitor_id=event.visitor_id,
+                    book_id=book["id"],
+                    score=1,
+                    book=book,
+                    updated_at=event.time,
+                )
+                continue
+            row.score += 1
+            if event.time >= row.updated_at:
+                row.book, row.updated_at = book, event.time
     add_counts(
-        rows,
+        list(rows.values()),
         unique_fields=["visitor_id", "book_id"],
         count_field="score",
         time_field="updated_at",

@@ -5,11 +5,16 @@
 # (MariaDB, Java and Maven are installed by scripts/services.sh, which runs them.)
 set -euo pipefail
 
+usage() {
+  echo "usage: $0 python|browser ..." >&2
+  exit 2
+}
+[ $# -gt 0 ] || usage
+
 need=()
 for group in "$@"; do
   case "$group" in
     python)
-      command -v make >/dev/null || need+=(make)
       command -v gcc >/dev/null || need+=(gcc)
       command -v pkg-config >/dev/null || need+=(pkg-config)
       pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null \
@@ -22,10 +27,7 @@ for group in "$@"; do
     browser)
       command -v chromium >/dev/null || need+=(chromium)
       ;;
-    *)
-      echo "usage: $0 python|browser ..." >&2
-      exit 2
-      ;;
+    *) usage ;;
   esac
 done
 

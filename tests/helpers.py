@@ -1,8 +1,10 @@
 """Helpers the tests call: reading a topic back, running `manage.py` in a subprocess."""
 
+import datetime
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +14,10 @@ from events.contract import SearchEvent, encode
 from events.delivery import write_to_outbox
 
 REPO = Path(__file__).resolve().parent.parent
+
+# A fixed event time, so that tests comparing timestamps or ordering events by time don't
+# depend on the clock.
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 
 def read_topic(topic: str, count: int, *, timeout: float = 30, settle: float = 1.0) -> list:
@@ -66,3 +72,18 @@ def manage_py_process(*args: str, env: dict[str, str]) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, interval: float = 0.01) -> bool:
+    """Poll `condition` every `interval` seconds until it holds or `timeout` seconds passed.
+
+    Tests that watch a subprocess (a relay, a consumer) work can only see its progress in the
+    database, so they poll; a deadline keeps a stuck process from hanging the suite. Returns
+    whether the condition held, so the caller's own assertion afterwards says what went wrong.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+    return True

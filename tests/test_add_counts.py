@@ -1,6 +1,5 @@
 """Consumers add their batches' counts in the database, so none overwrites another's."""
 
-import datetime
 import json
 import os
 import threading
@@ -9,11 +8,9 @@ import time
 from django.db import connection, transaction
 
 from events.contract import SearchEvent
-from tests.helpers import manage_py
+from tests.helpers import T0, manage_py
 from trends.models import TrendingQuery
 from trends.services import apply_search_events
-
-T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 
 def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transactional_db) -> None:

@@ -131,7 +131,7 @@ def test_an_event_the_database_cannot_store_goes_to_the_dlq_and_the_rest_is_appl
 
 
 def test_a_consumer_dying_after_its_transaction_but_before_its_offset_commit_counts_once(
-    transactional_db, kafka_bootstrap, topic
+    transactional_db, kafka_bootstrap, topic, consume
 ) -> None:
     publish(kafka_bootstrap, topic, [as_tuple(SearchEvent(query="kafka", books=[]))])
     group = f"crash-{topic}"
@@ -144,9 +144,7 @@ def test_a_consumer_dying_after_its_transaction_but_before_its_offset_commit_cou
     with pytest.raises(SystemExit):
         first.run(max_messages=1, idle_timeout=30)
     first.close()
-    second = SearchEventConsumer(group_id=group, apply_batch=apply_trends)
-    stats = second.run(max_messages=1, idle_timeout=30)
-    second.close()
+    stats = consume(apply_trends, 1, group_id=group)
 
     assert (stats.applied, stats.duplicates) == (0, 1)
     assert TrendingQuery.objects.get().count == 1

@@ -8,7 +8,7 @@ from django.conf import settings
 from kafka.admin import KafkaAdminClient
 
 from events.models import OutboxEvent
-from tests.helpers import fill_outbox, manage_py, manage_py_process
+from tests.helpers import fill_outbox, manage_py, manage_py_process, wait_until
 from trends.models import TrendingQuery
 
 EVENTS = 1500
@@ -41,9 +41,7 @@ def test_consumer_killed_mid_batch_and_restarted_neither_loses_nor_double_counts
     group = f"kill-{topic}"
 
     consumer = manage_py_process("consume_trends", "--group", group, "--batch-size", "20", env=env)
-    deadline = time.monotonic() + 60
-    while counted() == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: counted() != 0, timeout=60)
     consumer.send_signal(signal.SIGKILL)
     consumer.wait(timeout=10)
     partly = counted()

@@ -4,8 +4,7 @@ from events.contract import SearchEvent
 from recommendations.models import Interest
 from recommendations.selectors import recommended_books
 from recommendations.services import apply_search_events
-
-T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+from tests.helpers import T0
 
 
 def book(book_id: int) -> dict:

@@ -2,7 +2,7 @@ import signal
 import time
 
 from events.models import OutboxEvent
-from tests.helpers import fill_outbox, header_map, manage_py_process, read_topic
+from tests.helpers import fill_outbox, header_map, manage_py_process, read_topic, wait_until
 
 
 def test_long_running_relay_publishes_new_events_and_stops_cleanly_on_sigterm(
@@ -11,9 +11,7 @@ def test_long_running_relay_publishes_new_events_and_stops_cleanly_on_sigterm(
     relay = manage_py_process("relay_events", env=manage_py_env())
     time.sleep(2)  # let it connect and go idle
     ids = fill_outbox(5)
-    deadline = time.monotonic() + 30
-    while OutboxEvent.objects.pending().exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: not OutboxEvent.objects.pending().exists(), timeout=30, interval=0.05)
 
     relay.send_signal(signal.SIGTERM)
     stdout, stderr = relay.communicate(timeout=30)

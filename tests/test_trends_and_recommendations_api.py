@@ -1,13 +1,11 @@
-import datetime
-
 import pytest
 
 from events.contract import SearchEvent
 from recommendations.services import apply_search_events as apply_interests
+from tests.helpers import T0
 from trends.services import apply_search_events as apply_trends
 
 BOOK = {"id": 5, "title": "Emma", "author": "Jane Austen"}
-T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 VISITOR = "5e" * 16  # a well-formed uid cookie
 
 

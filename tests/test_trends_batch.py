@@ -1,10 +1,10 @@
 import datetime
 
 from events.contract import SearchEvent
+from tests.helpers import T0
 from trends.models import TrendingQuery
 from trends.services import apply_search_events, normalize_query
 
-T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 BOOK_A = {"id": 1, "title": "A"}
 BOOK_B = {"id": 2, "title": "B"}
 

@@ -12,9 +12,12 @@ logger = logging.getLogger(__name__)
 @register.inclusion_tag("recommendations/recommended_for_you.html", takes_context=True)
 def recommended_for_you(context) -> dict:
     """The visitor's "Recommended for you" box, from their own uid cookie."""
-    visitor_id = getattr(context["request"], "visitor_id", None)
+    request = context["request"]
+    visitor_id = getattr(request, "visitor_id", None)
+    # A visitor whose cookie was only just issued has no searches yet: no query to run.
+    known = visitor_id and not getattr(request, "visitor_is_new", False)
     try:
-        books = recommended_books(visitor_id=visitor_id) if visitor_id else []
+        books = recommended_books(visitor_id=visitor_id) if known else []
     except DatabaseError:
         logger.exception("Recommendations unavailable")
         books = []

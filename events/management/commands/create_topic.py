@@ -3,8 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from events.consumer import dead_letter_topic
-from events.kafka import new_admin
+from events.kafka import dead_letter_topic, new_admin
 
 
 class Command(BaseCommand):

@@ -7,10 +7,10 @@ from django.db import DatabaseError, close_old_connections
 from events.kafka import new_producer
 from events.management.worker import KafkaWorkerCommand
 from events.relay import Relay, purge_published
+from events.retention import PURGE_EVERY_SECONDS
 
 logger = logging.getLogger(__name__)
 
-PURGE_EVERY_SECONDS = 600
 MAX_BACKOFF_SECONDS = 5
 
 
