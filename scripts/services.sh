@@ -14,6 +14,10 @@
 # `start` is idempotent: services that already answer are left alone (an already
 # running system MariaDB on 3306 is used as is; only the database and user are
 # ensured). `stop` only stops processes this script started (by pid file).
+#
+# Overridable by the environment, so that a test can run services of its own beside the
+# shared ones: SERVICES_DIR, DB_PORT (3306), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
+# KAFKA_LIBS (the jar cache, default $SERVICES_DIR/kafka/libs).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -24,7 +28,7 @@ SERVICES_DIR="$(cd "$SERVICES_DIR" && pwd -P)"
 LOG_DIR="$SERVICES_DIR/logs"
 
 DB_HOST=127.0.0.1
-DB_PORT=3306
+DB_PORT="${DB_PORT:-3306}"
 DB_NAME=event_books
 DB_USER=bookstore
 DB_PASSWORD=bookstore
@@ -36,11 +40,12 @@ SYSTEM_MDB_SOCKET=/run/mysqld/mysqld.sock
 MDB_START_TIMEOUT="${MDB_START_TIMEOUT:-60}"
 
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_CONF_SRC="$SCRIPT_DIR/kafka"
 KAFKA_DIR="$SERVICES_DIR/kafka"
-KAFKA_LIBS="$KAFKA_DIR/libs"
+# Tests that start their own broker share the checkout's jar cache instead of fetching again.
+KAFKA_LIBS="${KAFKA_LIBS:-$KAFKA_DIR/libs}"
 KAFKA_DATA="$KAFKA_DIR/data"
 KAFKA_PID="$KAFKA_DIR/kafka.pid"
 KAFKA_PROPS="$KAFKA_DIR/server.properties"
@@ -366,7 +371,8 @@ PY
 
 prepare_kafka_config() {
   mkdir -p "$KAFKA_DATA"
-  sed -e "s#@KAFKA_DATA_DIR@#$KAFKA_DATA#g" "$KAFKA_CONF_SRC/server.properties" >"$KAFKA_PROPS.tmp"
+  sed -e "s#@KAFKA_DATA_DIR@#$KAFKA_DATA#g" -e "s#:9092#:$KAFKA_PORT#g" -e "s#:9093#:$KAFKA_CONTROLLER_PORT#g" \
+    "$KAFKA_CONF_SRC/server.properties" >"$KAFKA_PROPS.tmp"
   mv "$KAFKA_PROPS.tmp" "$KAFKA_PROPS"
   if [ ! -f "$KAFKA_DATA/meta.properties" ]; then
     local cid
