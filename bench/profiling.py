@@ -210,16 +210,15 @@ def profile_search(workdir: Path, *, requests: int, budget: float, size: int) ->
 def profile_relay(workdir: Path, *, topic: str, events: int) -> ProfileSummary:
     """The Relay class draining `events` fresh outbox rows, as `relay_events --once` does."""
     from bench.relay import prefill_outbox
-    from events.kafka import new_producer
+    from events.kafka import ReplaceableProducer
     from events.relay import Relay
 
     prefill_outbox(topic, events)
-    producer = new_producer()
+    producer = ReplaceableProducer()
     relay = Relay(producer, respect_backoff=False)
 
     def drain() -> None:
-        while relay.publish_batch().claimed:
-            pass
+        relay.drain()
 
     try:
         return profile(workdir, "relay", f"Relay publishing {events:,} outbox rows", events, drain)

@@ -51,6 +51,16 @@ SEARCH_QUERY_MAX_LENGTH = 200
 
 KAFKA_BOOTSTRAP_SERVERS = _read("KAFKA_BOOTSTRAP_SERVERS", env.list, ["localhost:9092"])
 KAFKA_TOPIC = _read("KAFKA_TOPIC", env.str, "lr-book-searches")
+# How every Kafka client (relay, direct sender, consumers, DLQ, admin commands) connects:
+# PLAINTEXT locally; SASL_SSL with a SCRAM or PLAIN user on a managed Kafka. The CA file is for
+# a broker whose certificate the system does not trust; the cert and key for mutual TLS.
+KAFKA_SECURITY_PROTOCOL = _read("KAFKA_SECURITY_PROTOCOL", env.str, "PLAINTEXT")
+KAFKA_SASL_MECHANISM = _read("KAFKA_SASL_MECHANISM", env.str, "SCRAM-SHA-512")
+KAFKA_SASL_USERNAME = _read("KAFKA_SASL_USERNAME", env.str, "")
+KAFKA_SASL_PASSWORD = _read("KAFKA_SASL_PASSWORD", env.str, "")
+KAFKA_SSL_CAFILE = _read("KAFKA_SSL_CAFILE", env.str, "")
+KAFKA_SSL_CERTFILE = _read("KAFKA_SSL_CERTFILE", env.str, "")
+KAFKA_SSL_KEYFILE = _read("KAFKA_SSL_KEYFILE", env.str, "")
 # outbox: an outbox row per search, published by `manage.py relay_events` (nothing lost);
 # direct: sent from the web process in the background (lost while Kafka is down); off: none.
 EVENTS_DELIVERY = _read("EVENTS_DELIVERY", env.str, "outbox")

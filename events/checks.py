@@ -1,5 +1,6 @@
 """System checks that reject bad Kafka and delivery settings at start-up."""
 
+import os
 import re
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from events.delivery import DELIVERY_MODES
+from events.kafka import SASL_MECHANISMS, SECURITY_PROTOCOLS
 
 _HOST_PORT = re.compile(r"^\[?[A-Za-z0-9.\-:]+\]?:(\d{1,5})$")
 # Kafka's own rule for topic names.
@@ -59,6 +61,51 @@ def check_kafka_settings(app_configs, **kwargs) -> list[Error]:
                 id="events.E004",
             )
         )
+    errors.extend(_security_errors())
+    return errors
+
+
+def _security_errors() -> list[Error]:
+    protocol = settings.KAFKA_SECURITY_PROTOCOL
+    if protocol not in SECURITY_PROTOCOLS:
+        return [
+            Error(
+                f"KAFKA_SECURITY_PROTOCOL must be one of {', '.join(SECURITY_PROTOCOLS)}, "
+                f"got {protocol!r}.",
+                hint="A managed Kafka usually wants SASL_SSL.",
+                id="events.E005",
+            )
+        ]
+    errors = []
+    if protocol.startswith("SASL_"):
+        if settings.KAFKA_SASL_MECHANISM not in SASL_MECHANISMS:
+            errors.append(
+                Error(
+                    f"KAFKA_SASL_MECHANISM must be one of {', '.join(SASL_MECHANISMS)}, "
+                    f"got {settings.KAFKA_SASL_MECHANISM!r}.",
+                    id="events.E006",
+                )
+            )
+        if not (settings.KAFKA_SASL_USERNAME and settings.KAFKA_SASL_PASSWORD):
+            errors.append(
+                Error(
+                    f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME and "
+                    "KAFKA_SASL_PASSWORD.",
+                    id="events.E007",
+                )
+            )
+    if protocol.endswith("SSL"):
+        for name in ("KAFKA_SSL_CAFILE", "KAFKA_SSL_CERTFILE", "KAFKA_SSL_KEYFILE"):
+            path = getattr(settings, name)
+            if path and not os.path.isfile(path):
+                errors.append(Error(f"{name} {path!r} is not a readable file.", id="events.E008"))
+        if bool(settings.KAFKA_SSL_CERTFILE) != bool(settings.KAFKA_SSL_KEYFILE):
+            errors.append(
+                Error(
+                    "KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE go together (mutual TLS).",
+                    id="events.E008",
+                )
+            )
     return errors
 
 

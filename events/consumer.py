@@ -19,11 +19,10 @@ from django.db import (
     close_old_connections,
     transaction,
 )
-from kafka import KafkaProducer
 from kafka.errors import CommitFailedError, KafkaError
 
 from events.contract import MalformedEvent, SearchEvent, decode
-from events.kafka import dead_letter_topic, new_consumer, new_producer
+from events.kafka import ReplaceableProducer, dead_letter_topic, new_consumer
 from events.models import ProcessedEvent
 from events.retention import PURGE_EVERY_SECONDS, delete_in_batches, retention_cutoff
 
@@ -66,7 +65,7 @@ class SearchEventConsumer:
         self.batch_size = batch_size
         self.consumer = new_consumer(group_id=group_id, max_poll_records=batch_size)
         self.consumer.subscribe([settings.KAFKA_TOPIC])
-        self._dlq_producer: KafkaProducer | None = None
+        self._dlq_producer = ReplaceableProducer()
         self.stats = ConsumerStats()
         self.next_purge = 0.0
 
@@ -118,8 +117,7 @@ class SearchEventConsumer:
 
     def close(self) -> None:
         self.consumer.close()
-        if self._dlq_producer is not None:
-            self._dlq_producer.close(timeout=10)
+        self._dlq_producer.close(timeout=10)
 
     def poll(self) -> list:
         batches = self.consumer.poll(timeout_ms=500, max_records=self.batch_size)
@@ -207,9 +205,9 @@ class SearchEventConsumer:
         return len(fresh), len(events) - len(fresh)
 
     def dead_letter(self, malformed: list) -> None:
-        """Copy rejected records to the DLQ, waiting for Kafka's ack before going on."""
-        if self._dlq_producer is None:
-            self._dlq_producer = new_producer()
+        """Copy rejected records to the DLQ, waiting for Kafka's ack before going on. A producer
+        that failed to deliver is replaced, and the batch retried, offsets uncommitted."""
+        producer = self._dlq_producer.get()
         futures = []
         for record, error in malformed:
             logger.warning(
@@ -228,12 +226,16 @@ class SearchEventConsumer:
                 ("dlq_consumer_group", self.group_id.encode()),
             ]
             futures.append(
-                self._dlq_producer.send(
+                producer.send(
                     dead_letter_topic(record.topic),
                     key=record.key,
                     value=record.value,
                     headers=headers,
                 )
             )
-        for future in futures:
-            future.get(timeout=30)
+        try:
+            for future in futures:
+                future.get(timeout=30)
+        except KafkaError as exc:
+            self._dlq_producer.discard(exc)
+            raise

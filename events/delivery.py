@@ -13,7 +13,7 @@ from kafka.errors import KafkaConnectionError, KafkaError
 
 from events import metrics
 from events.contract import KafkaMessage
-from events.kafka import new_producer
+from events.kafka import ReplaceableProducer, new_producer
 from events.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class DirectSender:
     def __init__(self, *, max_queued: int = 10_000) -> None:
         self._queue: queue.Queue[KafkaMessage] = queue.Queue(maxsize=max_queued)
         self._closing = threading.Event()
+        self._undelivered = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kafka-direct-sender", daemon=True)
         self._thread.start()
 
@@ -78,23 +79,26 @@ class DirectSender:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        producer = None
+        producer = ReplaceableProducer(lambda: new_producer(max_block_ms=5000))
         reconnect_at = 0.0
         while not (self._closing.is_set() and self._queue.empty()):
             try:
                 message = self._queue.get(timeout=0.2)
             except queue.Empty:
                 continue
+            if self._undelivered.is_set():
+                # A send failed since the last message: this producer may never deliver again.
+                self._undelivered.clear()
+                producer.discard("a direct event was not acknowledged")
             try:
-                if producer is None:
-                    if time.monotonic() < reconnect_at:
-                        raise KafkaConnectionError("Kafka was unreachable moments ago")
-                    try:
-                        producer = new_producer(max_block_ms=5000)
-                    except KafkaError:
-                        reconnect_at = time.monotonic() + RECONNECT_PAUSE_SECONDS
-                        raise
-                future = producer.send(
+                if time.monotonic() < reconnect_at:
+                    raise KafkaConnectionError("Kafka was unreachable moments ago")
+                try:
+                    kafka = producer.get()
+                except KafkaError:
+                    reconnect_at = time.monotonic() + RECONNECT_PAUSE_SECONDS
+                    raise
+                future = kafka.send(
                     settings.KAFKA_TOPIC,
                     key=message.key,
                     value=message.value,
@@ -104,11 +108,11 @@ class DirectSender:
                 future.add_errback(self._on_error)
             except Exception as exc:  # the broker's absence must not end the thread
                 self._on_error(exc)
-        if producer is not None:
-            producer.close(timeout=5)
+        producer.close(timeout=5)
 
-    @staticmethod
-    def _on_error(exc: BaseException) -> None:
+    def _on_error(self, exc: BaseException) -> None:
+        # Called on the producer's own thread for a failed send: only flag it here.
+        self._undelivered.set()
         metrics.increment("direct_failed")
         logger.warning("Search event lost, Kafka did not take it: %s", exc)
 

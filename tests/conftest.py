@@ -15,7 +15,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from books.importing import generate_books
 from books.models import Book
 from events.consumer import ConsumerStats, SearchEventConsumer
-from events.kafka import new_producer
+from events.kafka import ReplaceableProducer
 from events.relay import Relay
 
 
@@ -108,7 +108,7 @@ def topic(kafka_bootstrap, settings) -> str:
 @pytest.fixture
 def relay(kafka_bootstrap) -> Relay:
     """An in-process relay publishing the outbox to the test's KAFKA_TOPIC rows."""
-    producer = new_producer()
+    producer = ReplaceableProducer()
     yield Relay(producer)
     producer.close(timeout=5)
 
