@@ -1,6 +1,7 @@
 """There is no Docker engine here, so the compose file's shape is checked instead."""
 
 import re
+from pathlib import PurePosixPath
 
 import pytest
 import yaml
@@ -11,6 +12,85 @@ from tests.helpers import REPO
 @pytest.fixture(scope="module")
 def compose() -> dict:
     return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+# How the apache/kafka image turns its environment into the broker's server.properties (its
+# docker/resources/common-scripts/configure and kafka-propertiesSpec.json, described in the
+# image's docker/examples/README.md): every KAFKA_* variable except these JVM and log4j ones is a
+# property, named by dropping KAFKA_, then "___" → "-", "__" → "_", "_" → ".", lower-cased
+# (KAFKA_LOG_DIRS → log.dirs). Once any such variable is given, those are the whole config: the
+# image's default server.properties (log.dirs=/tmp/kraft-combined-logs) is used only when none
+# is, and a property left out takes Kafka's own default, log.dir=/tmp/kafka-logs.
+KAFKA_IMAGE_NON_PROPERTIES = {
+    "KAFKA_VERSION",
+    "KAFKA_HEAP_OPT",
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_LOG4J_OPTS",
+    "KAFKA_OPTS",
+    "KAFKA_JMX_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_GC_LOG_OPTS",
+    "KAFKA_LOG4J_ROOT_LOGLEVEL",
+    "KAFKA_LOG4J_LOGGERS",
+    "KAFKA_TOOLS_LOG4J_LOGLEVEL",
+}
+KAFKA_IMAGE_DEFAULT_LOG_DIRS = "/tmp/kraft-combined-logs"
+KAFKA_DEFAULT_LOG_DIR = "/tmp/kafka-logs"
+MYSQL_IMAGE_DATADIR = "/var/lib/mysql"
+
+
+def environment(service: dict) -> dict[str, str]:
+    """A service's environment, written as a mapping or as a list of NAME=value."""
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.partition("=")[::2] for item in env)
+    return {name: str(value) for name, value in env.items()}
+
+
+def kafka_properties(env: dict[str, str]) -> dict[str, str]:
+    """The server.properties the apache/kafka image writes from these environment variables."""
+    return {
+        name.removeprefix("KAFKA_")
+        .replace("___", "-")
+        .replace("__", "\0")
+        .replace("_", ".")
+        .replace("\0", "_")
+        .lower(): value
+        for name, value in env.items()
+        if name.startswith("KAFKA_") and name not in KAFKA_IMAGE_NON_PROPERTIES
+    }
+
+
+def kafka_data_dirs(env: dict[str, str]) -> list[str]:
+    """Where the broker of the apache/kafka image writes its topics, offsets and metadata."""
+    properties = kafka_properties(env)
+    if not properties:
+        log_dirs = KAFKA_IMAGE_DEFAULT_LOG_DIRS
+    else:
+        log_dirs = properties.get("log.dirs") or properties.get("log.dir") or KAFKA_DEFAULT_LOG_DIR
+    dirs = [path.strip() for path in log_dirs.split(",")]
+    if "metadata.log.dir" in properties:
+        dirs.append(properties["metadata.log.dir"])
+    return dirs
+
+
+def named_volume_mounts(compose: dict, service: str) -> list[PurePosixPath]:
+    """Where the service mounts the compose file's named volumes (which outlive containers)."""
+    named = set(compose.get("volumes") or {})
+    targets = []
+    for volume in compose["services"][service].get("volumes", []):
+        if isinstance(volume, str):
+            source, _, rest = volume.partition(":")
+            target = rest.partition(":")[0]
+        else:
+            source, target = volume.get("source"), volume["target"]
+        if source in named:
+            targets.append(PurePosixPath(target))
+    return targets
+
+
+def is_kept(path: str, mounts: list[PurePosixPath]) -> bool:
+    return any(PurePosixPath(path) == m or m in PurePosixPath(path).parents for m in mounts)
 
 
 def settings_env_names() -> set[str]:
@@ -86,3 +166,51 @@ def test_app_points_at_the_compose_services(compose) -> None:
         f"mysql://{mysql_env['MYSQL_USER']}:{mysql_env['MYSQL_PASSWORD']}"
         f"@mysql:3306/{mysql_env['MYSQL_DATABASE']}"
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"KAFKA_LOG_DIRS": "/data"}, {"log.dirs": "/data"}),
+        ({"KAFKA_ABC___DEF__GHI_JKL": "1"}, {"abc-def_ghi.jkl": "1"}),
+        ({"KAFKA_HEAP_OPTS": "-Xmx1G", "KAFKA_JMX_OPTS": "", "CLUSTER_ID": "x"}, {}),
+    ],
+)
+def test_kafka_image_names_properties_after_its_environment(env, expected) -> None:
+    assert kafka_properties(env) == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "data_dirs"),
+    [
+        ({}, [KAFKA_IMAGE_DEFAULT_LOG_DIRS]),
+        ({"KAFKA_NODE_ID": "1"}, [KAFKA_DEFAULT_LOG_DIR]),
+        ({"KAFKA_LOG_DIR": "/one"}, ["/one"]),
+        ({"KAFKA_LOG_DIRS": "/a, /b", "KAFKA_METADATA_LOG_DIR": "/m"}, ["/a", "/b", "/m"]),
+    ],
+)
+def test_kafka_image_writes_where_its_environment_says_or_to_its_defaults(env, data_dirs) -> None:
+    assert kafka_data_dirs(env) == data_dirs
+
+
+def test_kafka_keeps_its_topics_and_offsets_in_a_named_volume(compose) -> None:
+    data_dirs = kafka_data_dirs(environment(compose["services"]["kafka"]))
+    mounts = named_volume_mounts(compose, "kafka")
+
+    assert mounts, "the kafka service mounts no named volume"
+    assert all(is_kept(path, mounts) for path in data_dirs), (data_dirs, mounts)
+
+
+def test_kafka_storage_is_formatted_with_a_fixed_cluster_id(compose) -> None:
+    cluster_id = environment(compose["services"]["kafka"]).get("CLUSTER_ID", "")
+
+    # A base64url UUID, as `kafka-storage.sh random-uuid` prints.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", cluster_id)
+
+
+def test_mysql_keeps_its_data_in_a_named_volume(compose) -> None:
+    command = compose["services"]["mysql"].get("command") or []
+    datadirs = [arg.partition("=")[2] for arg in command if arg.startswith("--datadir=")]
+    datadir = datadirs[-1] if datadirs else MYSQL_IMAGE_DATADIR
+
+    assert is_kept(datadir, named_volume_mounts(compose, "mysql"))
