@@ -104,3 +104,53 @@ def test_header_values_the_consumers_cannot_store_are_malformed(name, value, com
 
     with pytest.raises(MalformedEvent, match=complaint):
         decode(b"q", b"[]", [*headers, (name, value.encode())])
+
+
+def headers_with(name: str, value: bytes | None) -> list[tuple[str, bytes]]:
+    """A valid event's headers with header `name` replaced by `value`, or left out if None."""
+    headers = [(n, v) for n, v in encode(SearchEvent(query="q", books=[])).headers if n != name]
+    return headers if value is None else [*headers, (name, value)]
+
+
+@pytest.mark.parametrize("event_type", ["com.example.order.placed", "", EVENT_TYPE.upper()])
+def test_an_event_of_another_type_is_malformed(event_type) -> None:
+    with pytest.raises(MalformedEvent, match="unexpected ce_type"):
+        decode(b"q", b"[]", headers_with("ce_type", event_type.encode()))
+
+
+@pytest.mark.parametrize("name", ["ce_id", "ce_specversion", "ce_type", "ce_time"])
+def test_an_event_without_a_required_header_is_malformed(name) -> None:
+    with pytest.raises(MalformedEvent, match=f"missing headers: {name}$"):
+        decode(b"q", b"[]", headers_with(name, None))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ce_time", b"yesterday"),
+        ("ce_resultoffset", b"five"),
+        ("ce_resultoffset", b"1.5"),
+    ],
+)
+def test_header_values_that_do_not_parse_are_malformed(name, value) -> None:
+    with pytest.raises(MalformedEvent, match="bad header value"):
+        decode(b"q", b"[]", headers_with(name, value))
+
+
+def test_a_header_value_that_is_not_utf8_is_malformed() -> None:
+    with pytest.raises(MalformedEvent, match="not UTF-8"):
+        decode(b"q", b"[]", headers_with("ce_visitorid", b"\xff\xfe"))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "complaint"),
+    [
+        (b"q", b'[{"id": 1, "title": 7}]', "titles"),
+        (b"q", b"[1, 2]", "not a JSON array of books"),
+        (b"q", None, "not UTF-8 JSON"),  # a tombstone
+        (None, b"[]", "key"),
+    ],
+)
+def test_values_and_keys_that_are_not_a_search_are_malformed(key, value, complaint) -> None:
+    with pytest.raises(MalformedEvent, match=complaint):
+        decode(key, value, headers_with("none", None))
