@@ -3,6 +3,7 @@
 
 import datetime
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Callable
@@ -15,8 +16,9 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from books.importing import generate_books
 from books.models import Book
 from events.consumer import ConsumerStats, SearchEventConsumer
-from events.kafka import ReplaceableProducer
+from events.kafka import ReplaceableProducer, new_admin
 from events.relay import Relay
+from tests.private_services import PrivateServices
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -184,3 +186,21 @@ def search_catalogue(catalogue, make_book) -> dict[str, Book]:
             description="What's the future, and why it's up to us.",
         ),
     }
+
+
+@pytest.fixture
+def private_kafka(tmp_path, settings) -> PrivateServices:
+    """A single-node broker of the test's own, to kill and restart, set as the test's Kafka
+    with a fresh topic (`private_kafka.topic`); the shared broker is never touched."""
+    services = PrivateServices(tmp_path / "services")
+    services.run("start", "kafka")
+    try:
+        settings.KAFKA_BOOTSTRAP_SERVERS = services.bootstrap_servers
+        settings.KAFKA_TOPIC = services.topic = f"test-{uuid.uuid4().hex[:12]}"
+        admin = new_admin()
+        admin.create_topics([NewTopic(services.topic, num_partitions=3, replication_factor=1)])
+        admin.close()
+        yield services
+    finally:
+        services.stop_all()
+        shutil.rmtree(tmp_path / "services", ignore_errors=True)
