@@ -94,10 +94,26 @@ def catalogue(transactional_db, make_book) -> dict[str, Book]:
     }
 
 
+@pytest.fixture(scope="session")
+def new_topic_name(kafka_bootstrap) -> Callable[[], str]:
+    """Names for the topics tests create on the shared broker; every topic named so (and its
+    DLQ) is deleted when the session ends. The prefix is this session's own, so that a suite
+    running at the same time from another checkout keeps its topics."""
+    prefix = f"test-{uuid.uuid4().hex[:8]}-"
+    yield lambda: f"{prefix}{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        ours = [name for name in admin.list_topics() if name.startswith(prefix)]
+        if ours:
+            admin.delete_topics(ours)
+    finally:
+        admin.close()
+
+
 @pytest.fixture
-def topic(kafka_bootstrap, settings) -> str:
+def topic(kafka_bootstrap, new_topic_name, settings) -> str:
     """A fresh topic (and its dead-letter topic) for one test, set as KAFKA_TOPIC."""
-    name = f"test-{uuid.uuid4().hex[:12]}"
+    name = new_topic_name()
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     admin.create_topics(
         [NewTopic(t, num_partitions=3, replication_factor=1) for t in (name, f"{name}.dlq")]
@@ -196,7 +212,7 @@ def private_kafka(tmp_path, settings) -> PrivateServices:
     services.run("start", "kafka")
     try:
         settings.KAFKA_BOOTSTRAP_SERVERS = services.bootstrap_servers
-        settings.KAFKA_TOPIC = services.topic = f"test-{uuid.uuid4().hex[:12]}"
+        settings.KAFKA_TOPIC = services.topic = "test-outage"
         admin = new_admin()
         admin.create_topics([NewTopic(services.topic, num_partitions=3, replication_factor=1)])
         admin.close()

@@ -1,13 +1,11 @@
 """The local broker that `make services` starts works end to end with kafka-python."""
 
-import uuid
-
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 
-def test_a_message_produced_to_the_broker_is_consumed_back(kafka_bootstrap) -> None:
-    topic = f"test-broker-{uuid.uuid4().hex[:8]}"
+def test_a_message_produced_to_the_broker_is_consumed_back(kafka_bootstrap, new_topic_name) -> None:
+    topic = new_topic_name()
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
     admin.close()

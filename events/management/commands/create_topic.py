@@ -6,6 +6,15 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from events.kafka import dead_letter_topic, new_admin
 
 
+def cluster_size(admin) -> int:
+    return len(admin.describe_cluster()["brokers"])
+
+
+def min_insync_replicas(replication_factor: int) -> int:
+    """One replica may be down and writes with acks=all still succeed."""
+    return max(1, replication_factor - 1)
+
+
 class Command(BaseCommand):
     help = "Create the search topic (KAFKA_TOPIC) and its dead-letter topic, or describe them."
 
@@ -14,7 +23,12 @@ class Command(BaseCommand):
             "--partitions", type=int, default=3, help="Partitions of a new topic (3)."
         )
         parser.add_argument(
-            "--replication-factor", type=int, default=1, help="Replicas of each partition (1)."
+            "--replication-factor",
+            type=int,
+            default=None,
+            help="Replicas of each partition (default: 3, or fewer brokers if the cluster has "
+            "fewer). min.insync.replicas is set to one less (at least 1), so that acks=all "
+            "writes go on while one replica is down.",
         )
         parser.add_argument(
             "--config",
@@ -31,7 +45,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        if options["partitions"] < 1 or options["replication_factor"] < 1:
+        if options["partitions"] < 1 or (options["replication_factor"] or 1) < 1:
             raise CommandError("--partitions and --replication-factor must be at least 1.")
         configs = self.parse_configs(options["config"])
         servers = ",".join(settings.KAFKA_BOOTSTRAP_SERVERS)
@@ -47,8 +61,10 @@ class Command(BaseCommand):
             if options["describe"]:
                 self.describe(admin, topics)
             else:
+                factor = options["replication_factor"] or min(3, cluster_size(admin))
+                configs = {"min.insync.replicas": str(min_insync_replicas(factor)), **configs}
                 for topic in topics:
-                    self.create(admin, topic, options, configs)
+                    self.create(admin, topic, options["partitions"], factor, configs)
         except KafkaError as exc:
             raise CommandError(f"Kafka at {servers} refused: {exc}") from exc
         finally:
@@ -64,12 +80,11 @@ class Command(BaseCommand):
             configs[key.strip()] = value.strip()
         return configs
 
-    def create(self, admin, topic: str, options: dict, configs: dict[str, str]) -> None:
+    def create(
+        self, admin, topic: str, partitions: int, factor: int, configs: dict[str, str]
+    ) -> None:
         new_topic = NewTopic(
-            topic,
-            num_partitions=options["partitions"],
-            replication_factor=options["replication_factor"],
-            topic_configs=configs,
+            topic, num_partitions=partitions, replication_factor=factor, topic_configs=configs
         )
         try:
             admin.create_topics([new_topic])
@@ -78,8 +93,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created topic {topic} with {options['partitions']} partitions, "
-                f"replication factor {options['replication_factor']}."
+                f"Created topic {topic} with {partitions} partitions, replication factor "
+                f"{factor}, min.insync.replicas {configs['min.insync.replicas']}."
             )
         )
 
