@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import InterfaceError, OperationalError
 from django.urls import include, path
 
+from bookstore_site import errors
 from bookstore_site.api import api
 
 admin.site.site_header = "event-books administration"
@@ -8,6 +10,12 @@ admin.site.site_title = "event-books admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
+    path("api/", api.urls),  # errors.API_PREFIX
     path("", include("books.urls")),
 ]
+
+handler500 = errors.server_error
+# Database errors leave the API like any view's, so that errors.DatabaseUnavailableMiddleware
+# answers them with DEBUG on too.
+for database_error in (OperationalError, InterfaceError):
+    api.add_exception_handler(database_error, errors.raise_to_django)
