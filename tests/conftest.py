@@ -33,6 +33,14 @@ def _require_mysql(django_db_blocker) -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """A test database of this session's own: two suites running at once against the same
+    MariaDB (another checkout, a second terminal) would otherwise drop each other's tables."""
+    test_settings = settings.DATABASES["default"].setdefault("TEST", {})
+    test_settings["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
 def kafka_bootstrap() -> list[str]:
     """The broker's addresses, after checking it answers; fails (never skips) when it is down."""
     servers = settings.KAFKA_BOOTSTRAP_SERVERS
