@@ -2,6 +2,7 @@
 needed, with the connection and security settings every client shares."""
 
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,32 @@ def connection_config() -> dict[str, Any]:
             "ssl_keyfile": settings.KAFKA_SSL_KEYFILE or None,
         }
     return config
+
+
+def credentials_refused() -> str | None:
+    """Why no client could bootstrap although a broker answers: with SASL or TLS configured,
+    a broker that accepts the connection and then fails the bootstrap refused the credentials
+    or the certificate (kafka-python only logs that, then times out). None when it looks like
+    an outage instead."""
+    if settings.KAFKA_SECURITY_PROTOCOL == "PLAINTEXT":
+        return None
+    answering = [server for server in settings.KAFKA_BOOTSTRAP_SERVERS if _accepts(server)]
+    if not answering:
+        return None
+    return (
+        f"Kafka at {','.join(answering)} answers but refused the "
+        f"{settings.KAFKA_SECURITY_PROTOCOL} connection: check KAFKA_SASL_USERNAME, "
+        "KAFKA_SASL_PASSWORD, KAFKA_SASL_MECHANISM and the KAFKA_SSL_* files."
+    )
+
+
+def _accepts(server: str) -> bool:
+    host, _, port = server.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=2).close()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def new_producer(**overrides) -> KafkaProducer:

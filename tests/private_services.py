@@ -57,6 +57,8 @@ class PrivateServices:
             "DB_PORT": str(free_port_block(1)),
         }
         self.kafka_port = base
+        self.sasl_port = base + 2 * kafka_nodes
+        self.tls_dir = directory / "kafka" / "tls"
 
     @property
     def bootstrap_servers(self) -> list[str]:

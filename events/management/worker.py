@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from kafka.errors import KafkaError
 
+from events.kafka import credentials_refused
+
 logger = logging.getLogger(__name__)
 Client = TypeVar("Client")
 
@@ -34,6 +36,9 @@ class KafkaWorkerCommand(BaseCommand):
             try:
                 return factory()
             except KafkaError as exc:
+                if refused := credentials_refused():
+                    # Waiting would not help: fail at once, saying which settings to check.
+                    raise CommandError(refused) from exc
                 servers = ",".join(settings.KAFKA_BOOTSTRAP_SERVERS)
                 if not wait:
                     raise CommandError(

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from events.kafka import dead_letter_topic, new_admin
+from events.kafka import credentials_refused, dead_letter_topic, new_admin
 
 
 def cluster_size(admin) -> int:
@@ -54,7 +54,8 @@ class Command(BaseCommand):
             admin = new_admin(timeout_ms=int(options["timeout"] * 1000))
         except KafkaError as exc:
             raise CommandError(
-                f"Cannot reach Kafka at {servers}: {exc}. Start it with `make services`, "
+                credentials_refused()
+                or f"Cannot reach Kafka at {servers}: {exc}. Start it with `make services`, "
                 "or set KAFKA_BOOTSTRAP_SERVERS."
             ) from exc
         try:
