@@ -33,9 +33,12 @@ def _require_mysql(django_db_blocker) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request) -> None:
     """A test database of this session's own: two suites running at once against the same
-    MariaDB (another checkout, a second terminal) would otherwise drop each other's tables."""
+    MariaDB (another checkout, a second terminal) would otherwise drop each other's tables.
+    With --reuse-db (`make mutation`) the name stays fixed, so that the next session finds it."""
+    if request.config.getvalue("reuse_db"):
+        return
     test_settings = settings.DATABASES["default"].setdefault("TEST", {})
     test_settings["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{os.getpid()}"
 
