@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SERVICES_DATABASE_URL := mysql://bookstore:bookstore@127.0.0.1:3306/event_books
 SERVICES_KAFKA := 127.0.0.1:9092
 
-.PHONY: install run services services-stop services-status test lint format clean bench bench-quick mutation
+.PHONY: install run services services-stop services-status cluster cluster-stop test lint format clean bench bench-quick mutation
 
 $(VENV)/.installed: requirements.txt scripts/system-deps.sh
 	scripts/system-deps.sh python
@@ -28,6 +28,17 @@ services-stop:
 
 services-status:
 	scripts/services.sh status
+
+# A 3-node Kafka cluster beside the services above (for failover tests): PLAINTEXT 19092-19094,
+# controllers 19192-19194, SASL_SSL 19292-19294, state in .services/cluster, jars shared.
+CLUSTER_ENV := SERVICES_DIR=.services/cluster KAFKA_NODES=3 KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19192 \
+	KAFKA_SASL_PORT=19292 KAFKA_LIBS=$(CURDIR)/.services/kafka/libs
+
+cluster:
+	$(CLUSTER_ENV) scripts/services.sh start kafka
+
+cluster-stop:
+	$(CLUSTER_ENV) scripts/services.sh stop kafka
 
 test: install services lint
 	scripts/system-deps.sh browser
