@@ -109,9 +109,10 @@ class Outcome:
     twice: dict[str, int]  # trends, recommendations
     p99_ms: dict[str, float]  # before, during, after
     backlog_seconds: float | None  # None: not cleared within the wait
+    exited: list[str]  # workers that died during the scenario
 
     def misses(self) -> list[str]:
-        found = []
+        found = list(self.exited)
         if self.other_errors:
             found.append(f"{self.other_errors} searches failed")
         found += [f"{n} lost ({where})" for where, n in self.lost.items() if n]
@@ -130,6 +131,7 @@ def measure(
     *,
     backlog_seconds: float | None,
     db_fault: bool,
+    exited: list[str],
 ) -> Outcome:
     close_old_connections()
     answered = [s for s in sent if 200 <= s.status < 300]
@@ -185,4 +187,5 @@ def measure(
             for phase in ("before", "during", "after")
         },
         backlog_seconds=backlog_seconds,
+        exited=exited,
     )

@@ -173,8 +173,11 @@ def run_scenario(run: Run, scenario: Scenario) -> Outcome:
                 backlog_seconds = elapsed
                 log(f"backlog cleared {elapsed:.1f} s after recovery")
             if sent is not None and drained(events):
+                log(f"all {len(events)} events applied {elapsed:.1f} s after recovery")
                 break
         time.sleep(POLL_SECONDS)
+    else:
+        log(f"gave up waiting {timing.wait:.0f} s after recovery")
     if sent is None:
         sent = load.stop()
     events = _events(first_id, prefix) or []
@@ -186,4 +189,5 @@ def run_scenario(run: Run, scenario: Scenario) -> Outcome:
         events,
         backlog_seconds=backlog_seconds,
         db_fault=scenario.db_fault,
+        exited=run.app.revive(),
     )
