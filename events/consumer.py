@@ -29,7 +29,8 @@ from events.retention import PURGE_EVERY_SECONDS, delete_in_batches, retention_c
 logger = logging.getLogger(__name__)
 
 BatchApplier = Callable[[list[SearchEvent]], None]
-MAX_RETRY_DELAY_SECONDS = 30
+# At most this long between tries, so that a batch follows within seconds of an outage's end.
+MAX_RETRY_DELAY_SECONDS = 5
 # Errors of a service that is away, waited out however long it takes. Any other database error
 # (a value a column cannot hold, say) gets this many tries, as a conflicting insert of another
 # consumer resolves itself on a retry, and then the batch is applied event by event.

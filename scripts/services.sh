@@ -30,7 +30,8 @@
 # Overridable by the environment, so that a test can run services of its own beside the
 # shared ones: SERVICES_DIR, DB_PORT (3306), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
 # KAFKA_SASL_PORT (9094), KAFKA_NODES (1), KAFKA_LIBS (the jar cache, default
-# $SERVICES_DIR/kafka/libs), KAFKA_HEAP_OPTS, KAFKA_START_TIMEOUT.
+# $SERVICES_DIR/kafka/libs), KAFKA_HEAP_OPTS, KAFKA_START_TIMEOUT, KAFKA_NICE (0; the fault suite
+# runs its three brokers, which stand for other machines, below the app it measures).
 set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd -P)"
@@ -574,7 +575,7 @@ controller $(node_controller_port "$i"); data $dir/data, log $log)"
   # lock) is not inherited.
   # shellcheck disable=SC2086,SC2016
   setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$dir/kafka.pid" \
-    "$JAVA" $KAFKA_HEAP_OPTS -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    nice -n "${KAFKA_NICE:-0}" "$JAVA" $KAFKA_HEAP_OPTS -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$KAFKA_CONF_SRC/log4j2.yaml" \
     -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" \

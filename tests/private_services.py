@@ -43,6 +43,7 @@ class PrivateServices:
     topic = ""  # the test's topic on these services, when a fixture made one
 
     def __init__(self, directory: Path, *, kafka_nodes: int = 1) -> None:
+        self.directory = directory
         self.kafka_nodes = kafka_nodes
         # Every node takes one port of each kind: plaintext, controller, SASL_SSL.
         base = free_port_block(3 * kafka_nodes)
@@ -59,6 +60,10 @@ class PrivateServices:
         self.kafka_port = base
         self.sasl_port = base + 2 * kafka_nodes
         self.tls_dir = directory / "kafka" / "tls"
+
+    @property
+    def database_url(self) -> str:
+        return f"mysql://bookstore:bookstore@127.0.0.1:{self.env['DB_PORT']}/event_books"
 
     @property
     def bootstrap_servers(self) -> list[str]:

@@ -9,7 +9,6 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,44 +26,14 @@ from django.http import HttpRequest, HttpResponse
 
 from bookstore_site.errors import UNAVAILABLE_DETAIL, is_database_unavailable
 from tests.helpers import REPO, manage_py
+from tests.private_services import PrivateServices, free_port_block
 
-SERVICES_SH = REPO / "scripts" / "services.sh"
 STYLESHEET = '<link rel="stylesheet" href="/static/books/site.css">'
 # No control socket: the default one may belong to another gunicorn on this machine.
 GUNICORN = [sys.executable, "-m", "gunicorn", "bookstore_site.wsgi", "--no-control-socket"]
 ADMIN_PASSWORD = "outage-test-password-9"
 REFUSED = OperationalError(2003, "Can't connect to MySQL server on '127.0.0.1' (111)")
 LOCK_WAIT = OperationalError(1205, "Lock wait timeout exceeded; try restarting transaction")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class PrivateMariaDB:
-    """A MariaDB of the test's own (`scripts/services.sh` in its own directory, on its own
-    port), so that stopping it never touches the shared one."""
-
-    directory: Path
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"mysql://bookstore:bookstore@127.0.0.1:{self.port}/event_books"
-
-    def run(self, command: str) -> None:
-        env = {**os.environ, "SERVICES_DIR": str(self.directory), "DB_PORT": str(self.port)}
-        result = subprocess.run(
-            [str(SERVICES_SH), command, "mariadb"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, f"services.sh {command} mariadb:\n{result.stderr}"
 
 
 @dataclass
@@ -80,7 +49,7 @@ class Site:
     def __init__(self, *, database_url: str, debug: bool, log: Path) -> None:
         self.debug = debug
         self.log = log
-        address = f"127.0.0.1:{free_port()}"
+        address = f"127.0.0.1:{free_port_block(1)}"
         self.base_url = f"http://{address}"
         env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": str(debug).lower()}
         with log.open("w") as stderr:
@@ -131,21 +100,22 @@ class Site:
 
 
 @pytest.fixture
-def private_mariadb() -> Iterator[PrivateMariaDB]:
+def private_mariadb() -> Iterator[PrivateServices]:
+    """A MariaDB of the test's own, so that stopping it never touches the shared one."""
     with tempfile.TemporaryDirectory(prefix="event-books-db-") as directory:
-        database = PrivateMariaDB(Path(directory), free_port())
+        database = PrivateServices(Path(directory))
         try:
-            database.run("start")
+            database.run("start", "mariadb")
             yield database
         finally:
-            database.run("stop")
+            database.run("stop", "mariadb")
 
 
 @pytest.fixture
-def sites(private_mariadb: PrivateMariaDB) -> Iterator[list[Site]]:
+def sites(private_mariadb: PrivateServices) -> Iterator[list[Site]]:
     """The site migrated onto the private database, served with DEBUG off and on, and logged in
     to the admin in each: a user with a session is one whose requests need the database."""
-    env = {**os.environ, "DATABASE_URL": private_mariadb.url}
+    env = {**os.environ, "DATABASE_URL": private_mariadb.database_url}
     for command in (
         ["migrate", "--noinput"],
         ["createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.com"],
@@ -153,7 +123,11 @@ def sites(private_mariadb: PrivateMariaDB) -> Iterator[list[Site]]:
         result = manage_py(*command, env={**env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD})
         assert result.returncode == 0, result.stderr
     started = [
-        Site(database_url=private_mariadb.url, debug=debug, log=private_mariadb.directory / log)
+        Site(
+            database_url=private_mariadb.database_url,
+            debug=debug,
+            log=private_mariadb.directory / log,
+        )
         for debug, log in ((False, "gunicorn.log"), (True, "gunicorn-debug.log"))
     ]
     try:
@@ -176,13 +150,13 @@ def assert_unavailable_page(response: Response) -> None:
 
 
 def test_database_outage_answers_503_and_the_site_recovers_without_restart(
-    private_mariadb: PrivateMariaDB, sites: list[Site]
+    private_mariadb: PrivateServices, sites: list[Site]
 ) -> None:
     pages = ["/", "/?q=kafka", "/api/books?q=kafka", "/admin/"]
     for site in sites:
         assert [site.get(page).status for page in pages] == [200] * 4
 
-    private_mariadb.run("stop")
+    private_mariadb.run("stop", "mariadb")
     for site in sites:
         for page in ("/", "/?q=kafka", "/admin/"):
             assert_unavailable_page(site.get(page))
@@ -192,7 +166,7 @@ def test_database_outage_answers_503_and_the_site_recovers_without_restart(
         assert api.headers["Retry-After"] == "5"
         assert json.loads(api.body) == {"detail": UNAVAILABLE_DETAIL}
 
-    private_mariadb.run("start")
+    private_mariadb.run("start", "mariadb")
     for site in sites:
         assert [site.get(page).status for page in pages] == [200] * 4, f"DEBUG={site.debug}"
         assert site.process.poll() is None
