@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from events.contract import EVENT_TYPE, MalformedEvent, SearchEvent, decode, encode
+from events.contract import EVENT_TYPE, MAX_ID_LENGTH, MalformedEvent, SearchEvent, decode, encode
 
 BOOK = {
     "id": 7,
@@ -154,3 +154,34 @@ def test_a_header_value_that_is_not_utf8_is_malformed() -> None:
 def test_values_and_keys_that_are_not_a_search_are_malformed(key, value, complaint) -> None:
     with pytest.raises(MalformedEvent, match=complaint):
         decode(key, value, headers_with("none", None))
+
+
+def test_the_value_is_compact_utf8_json() -> None:
+    value = encode(SearchEvent(query="años", books=[BOOK])).value
+
+    assert value.startswith('[{"id":7,"title":"Cien años de soledad",'.encode())
+
+
+def test_an_event_without_a_result_offset_is_the_first_page() -> None:
+    event = decode(b"q", b"[]", headers_with("ce_resultoffset", None))
+
+    assert event.offset == 0
+
+
+def test_ids_of_the_longest_storable_length_are_accepted() -> None:
+    longest_id, longest_visitor = "i" * MAX_ID_LENGTH, "v" * MAX_ID_LENGTH
+    headers = [
+        *headers_with("ce_id", longest_id.encode()),
+        ("ce_visitorid", longest_visitor.encode()),
+    ]
+
+    event = decode(b"q", b"[]", headers)
+
+    assert (event.id, event.visitor_id) == (longest_id, longest_visitor)
+
+
+def test_every_missing_header_is_named() -> None:
+    headers = [h for h in headers_with("ce_id", None) if h[0] != "ce_time"]
+
+    with pytest.raises(MalformedEvent, match=r"missing headers: ce_id, ce_time$"):
+        decode(b"q", b"[]", headers)
