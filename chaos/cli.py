@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         machine = suite.run(services, ctx, names, timing, outcomes)
     except (BenchError, KeyboardInterrupt) as exc:
         print(report.table(outcomes) if outcomes else "", flush=True)
-        print(f"!! {exc or 'interrupted'}", file=sys.stderr)
+        print(f"!! {str(exc) or 'interrupted'}", file=sys.stderr)
         return 130 if isinstance(exc, KeyboardInterrupt) else 2
     finally:
         services.stop()

@@ -77,10 +77,16 @@ own), so every expected event is known and checked on the topic, in the trends
 (`trends_trendingquery.count` = 1 per query) and in the recommendations (one interest of score 1
 per book the search found, and the `rec-svr` ce_id record).
 
-Targets: 0 lost, 0 counted twice, no non-2xx answer but the intended 503s while MariaDB is down,
-the backlog (outbox rows written until recovery, published and applied by both consumers)
-cleared within {BACKLOG_TARGET_SECONDS} s of recovery. "dup" are duplicates on the topic, which
-at-least-once delivery allows and the consumers drop.
+Targets: 0 lost, 0 counted twice, no non-2xx answer but the intended 503s while MariaDB is down
+(a search unanswered within 10 s counts as failed), the backlog (outbox rows written until
+recovery, published and applied by both consumers) cleared within {BACKLOG_TARGET_SECONDS} s of
+recovery, and no worker exiting. "Lost" is what had not arrived {timing.wait:.0f} s after
+recovery; "dup" are duplicates on the topic, which at-least-once delivery allows and the
+consumers drop. Recovery is when the fault ended and the service was back: the whole cluster
+after {timing.outage:.0f} s down, a broker after {timing.broker_down:.0f} s (plus its restart),
+a frozen broker after {timing.freeze:.0f} s, MariaDB after {timing.db_down:.0f} s, the third
+kill of a relay or of the consumers (every {timing.kill_every:.0f} s), the second relay after
+{timing.two_relays:.0f} s.
 
 {scenarios}
 
