@@ -19,6 +19,7 @@ from django.db import (
     close_old_connections,
     transaction,
 )
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 
 from events.contract import MalformedEvent, SearchEvent, decode
@@ -39,6 +40,9 @@ POISON_BATCH_TRIES = 3
 # How long an idle-timed run waits to be given partitions: a killed member of the group holds
 # them until its session (events.kafka.SESSION_TIMEOUT_MS) expires.
 JOIN_TIMEOUT_SECONDS = 60
+# A consumer that polled nothing for this long checks whether events wait all the same, and if
+# so replaces its Kafka client.
+STALL_SECONDS = 30
 
 
 @dataclass
@@ -64,11 +68,11 @@ class SearchEventConsumer:
         self.group_id = group_id
         self.apply_batch = apply_batch
         self.batch_size = batch_size
-        self.consumer = new_consumer(group_id=group_id, max_poll_records=batch_size)
-        self.consumer.subscribe([settings.KAFKA_TOPIC])
+        self.consumer = self.subscribe()
         self._dlq_producer = ReplaceableProducer()
         self.stats = ConsumerStats()
         self.next_purge = 0.0
+        self.rebuilds = 0
 
     def run(
         self,
@@ -79,7 +83,7 @@ class SearchEventConsumer:
     ) -> ConsumerStats:
         """Consume until asked to stop, `max_messages` were handled, or the topic stayed quiet
         for `idle_timeout` seconds. A stop request takes effect between batches."""
-        last_message_at = time.monotonic()
+        last_message_at = progress_at = time.monotonic()
         waiting_for_partitions = True
         while not should_stop():
             if max_messages is not None and self.stats.seen >= max_messages:
@@ -92,7 +96,11 @@ class SearchEventConsumer:
                 last_message_at = time.monotonic()
             if records:
                 self.handle_with_retry(records, should_stop)
-                last_message_at = time.monotonic()
+                last_message_at = progress_at = time.monotonic()
+            elif time.monotonic() - progress_at >= STALL_SECONDS:
+                progress_at = time.monotonic()
+                if self.stalled():
+                    self.rebuild()
             if time.monotonic() >= self.next_purge:
                 self.purge_processed()
             if not records and idle_timeout is not None:
@@ -100,6 +108,43 @@ class SearchEventConsumer:
                 if quiet_for >= (JOIN_TIMEOUT_SECONDS if waiting_for_partitions else idle_timeout):
                     break
         return self.stats
+
+    def subscribe(self) -> KafkaConsumer:
+        consumer = new_consumer(group_id=self.group_id, max_poll_records=self.batch_size)
+        consumer.subscribe([settings.KAFKA_TOPIC])
+        return consumer
+
+    def stalled(self) -> bool:
+        """Whether events wait on the topic while this consumer gets none of them: after a
+        whole-cluster outage kafka-python's group membership was seen to stay broken for good
+        (offsets refused with UnknownMemberId, then nothing polled), like the producer's."""
+        try:
+            partitions = [
+                TopicPartition(settings.KAFKA_TOPIC, number)
+                for number in self.consumer.partitions_for_topic(settings.KAFKA_TOPIC) or ()
+            ]
+            ends = self.consumer.end_offsets(partitions)
+            assigned = [tp for tp in self.consumer.assignment() if tp.topic == partitions[0].topic]
+            if assigned:
+                return any(self.consumer.position(tp) < ends[tp] for tp in assigned)
+            return any((self.consumer.committed(tp) or 0) < ends[tp] for tp in partitions)
+        except KafkaError:
+            return True
+
+    def rebuild(self) -> None:
+        """Replace the Kafka client: the new one rejoins the group from the committed offsets
+        (what the old one applied but did not commit comes again and is dropped by ce_id)."""
+        logger.warning(
+            "%s: no events for %d s although some wait; rebuilding the Kafka consumer",
+            self.group_id,
+            STALL_SECONDS,
+        )
+        try:
+            self.consumer.close(autocommit=False, timeout_ms=5000)
+        except KafkaError as exc:
+            logger.info("Old Kafka consumer closed with an error: %s", exc)
+        self.consumer = self.subscribe()
+        self.rebuilds += 1
 
     def purge_processed(self) -> None:
         """Forget applied ce_ids past the retention period: redeliveries come long before."""

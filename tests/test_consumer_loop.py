@@ -148,3 +148,25 @@ def test_a_consumer_dying_after_its_transaction_but_before_its_offset_commit_cou
 
     assert (stats.applied, stats.duplicates) == (0, 1)
     assert TrendingQuery.objects.get().count == 1
+
+
+def test_a_consumer_that_gets_nothing_while_events_wait_rebuilds_its_client(
+    db, kafka_bootstrap, topic, monkeypatch
+) -> None:
+    monkeypatch.setattr("events.consumer.STALL_SECONDS", 1)
+    events = [SearchEvent(query=f"stuck {n}", books=[]) for n in range(3)]
+    publish(kafka_bootstrap, topic, [as_tuple(event) for event in events])
+    recorder = Recorder()
+    consumer = SearchEventConsumer(group_id=f"stall-{topic}", apply_batch=recorder)
+    # What a broken group membership looks like from the loop: polls that bring nothing.
+    consumer.consumer.subscribe([f"{topic}.dlq"])
+    try:
+        assert consumer.stalled()
+
+        consumer.run(max_messages=3, idle_timeout=30)
+
+        assert consumer.rebuilds == 1
+        assert sorted(recorder.queries) == ["stuck 0", "stuck 1", "stuck 2"]
+        assert not consumer.stalled()
+    finally:
+        consumer.close()
