@@ -42,7 +42,7 @@ POISON_BATCH_TRIES = 3
 JOIN_TIMEOUT_SECONDS = 60
 # A consumer that polled nothing for this long checks whether events wait all the same, and if
 # so replaces its Kafka client.
-STALL_SECONDS = 30
+STALL_SECONDS = 15
 
 
 @dataclass
