@@ -69,7 +69,6 @@ class Relay:
         self.published = 0
         # When the relay last stopped getting acknowledgements; None while it is healthy.
         self.failing_since: float | None = None
-        self.last_error = ""
         self.next_stuck_report = 0.0
         self.next_purge = 0.0
 
@@ -182,7 +181,6 @@ class Relay:
 
     def note_failure(self, error: BaseException | str) -> None:
         now = time.monotonic()
-        self.last_error = str(error)
         if self.failing_since is None:
             self.failing_since = now
             self.next_stuck_report = now + STUCK_REPORT_SECONDS
