@@ -124,11 +124,15 @@ class SearchEventConsumer:
                 for number in self.consumer.partitions_for_topic(settings.KAFKA_TOPIC) or ()
             ]
             ends = self.consumer.end_offsets(partitions)
-            assigned = [tp for tp in self.consumer.assignment() if tp.topic == partitions[0].topic]
+            assigned = [tp for tp in self.consumer.assignment() if tp.topic == settings.KAFKA_TOPIC]
             if assigned:
-                return any(self.consumer.position(tp) < ends[tp] for tp in assigned)
-            return any((self.consumer.committed(tp) or 0) < ends[tp] for tp in partitions)
-        except KafkaError:
+                return any(self.consumer.position(tp) < ends.get(tp, 0) for tp in assigned)
+            return not partitions or any(
+                (self.consumer.committed(tp) or 0) < ends.get(tp, 0) for tp in partitions
+            )
+        except Exception as exc:  # a diagnosis must never end the loop; a client that
+            # cannot even answer it is the one to replace
+            logger.info("%s: stall check failed: %s", self.group_id, exc)
             return True
 
     def rebuild(self) -> None:
@@ -140,10 +144,18 @@ class SearchEventConsumer:
             STALL_SECONDS,
         )
         try:
+            fresh = self.subscribe()
+        except KafkaError as exc:
+            # No broker answers (an outage, not a stuck client): keep the old one for now.
+            logger.warning(
+                "%s: Kafka consumer not rebuilt, Kafka unreachable: %s", self.group_id, exc
+            )
+            return
+        try:
             self.consumer.close(autocommit=False, timeout_ms=5000)
         except KafkaError as exc:
             logger.info("Old Kafka consumer closed with an error: %s", exc)
-        self.consumer = self.subscribe()
+        self.consumer = fresh
         self.rebuilds += 1
 
     def purge_processed(self) -> None:

@@ -3,6 +3,7 @@
 import pytest
 from django.db import DataError, OperationalError
 from kafka import KafkaProducer
+from kafka.errors import KafkaTimeoutError
 
 from events.consumer import SearchEventConsumer
 from events.contract import SearchEvent, encode
@@ -170,3 +171,32 @@ def test_a_consumer_that_gets_nothing_while_events_wait_rebuilds_its_client(
         assert not consumer.stalled()
     finally:
         consumer.close()
+
+
+class UnreachableKafka:
+    """A Kafka client during a whole-cluster outage: every question fails."""
+
+    def partitions_for_topic(self, topic):
+        raise KafkaTimeoutError("no metadata")
+
+    def close(self, **kwargs) -> None:
+        raise AssertionError("the only client must not be closed while none can replace it")
+
+
+def test_during_an_outage_the_stall_check_neither_crashes_nor_drops_the_client(
+    monkeypatch, settings
+) -> None:
+    consumer = SearchEventConsumer.__new__(SearchEventConsumer)
+    consumer.group_id, consumer.rebuilds = "g", 0
+    consumer.consumer = old = UnreachableKafka()
+
+    def no_broker():
+        raise KafkaTimeoutError("Unable to bootstrap")
+
+    monkeypatch.setattr(consumer, "subscribe", no_broker)
+
+    assert consumer.stalled()
+    consumer.rebuild()
+
+    assert consumer.consumer is old
+    assert consumer.rebuilds == 0
