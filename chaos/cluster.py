@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.config import GUNICORN_SETTINGS, REPO, RunContext
-from bench.processes import BenchError, Supervisor, start_manage, start_web, step
+from bench.processes import BenchError, Supervisor, start_manage, start_web, step, tail
 
 SERVICES_SH = REPO / "scripts" / "services.sh"
 # The jars the checkout's `make services` fetched once; a private cluster shares them.
@@ -173,6 +173,8 @@ class App:
         for name, proc in list(self.procs.items()):
             if proc.poll() is not None:
                 exited.append(f"{name} exited with {proc.returncode}")
+                # The run's directory is deleted at the end: show why while it is still there.
+                log(f"{exited[-1]}; the end of its log:\n{tail(self.sup.log_path(name), 8)}")
                 self.stop_worker(name)
                 self.start_worker(name)
         return exited
