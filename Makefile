@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SERVICES_DATABASE_URL := mysql://bookstore:bookstore@127.0.0.1:3306/event_books
 SERVICES_KAFKA := 127.0.0.1:9092
 
-.PHONY: install run services services-stop services-status cluster cluster-stop test lint format clean bench bench-quick mutation
+.PHONY: install run services services-stop services-status cluster cluster-stop test lint format clean bench bench-quick mutation chaos
 
 $(VENV)/.installed: requirements.txt scripts/system-deps.sh
 	scripts/system-deps.sh python
@@ -72,6 +72,12 @@ mutation: install services
 	DATABASE_URL=$(MUTATION_DATABASE_URL) KAFKA_BOOTSTRAP_SERVERS=$(SERVICES_KAFKA) \
 		$(VENV)/bin/mutmut run --max-children 1 $(MUTANTS)
 	$(VENV)/bin/mutmut results | grep -v ': not checked$$' || true
+
+# The fault suite: its own MariaDB and 3-node Kafka on free ports, gunicorn, the relay and both
+# consumers under 30 searches/s, seven faults; writes docs/reliability.md, exits non-zero on a
+# miss (about 12 minutes). `make test` runs its short version (tests/test_chaos.py).
+chaos: install services
+	$(PY) -m chaos
 
 # Benchmarks (not tests): start the services themselves, write docs/benchmarks.md.
 bench: install
