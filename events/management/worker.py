@@ -45,8 +45,10 @@ class KafkaWorkerCommand(BaseCommand):
                         f"Kafka is not reachable at {servers}: {exc}. Is it running "
                         "(`make services`)?"
                     ) from exc
+                # Said before honouring a stop, so that a stop during the first attempt still
+                # leaves the reason in the log.
+                logger.warning("Kafka is not reachable at %s (%s)", servers, exc)
                 if self.stopping:
                     return None
-                logger.warning("Kafka is not reachable at %s; retrying in %.0f s", servers, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, MAX_CONNECT_DELAY_SECONDS)
