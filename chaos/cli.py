@@ -34,7 +34,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="Only the leader kill and a 40 s whole-cluster outage, at a lower rate (~4 min).",
     )
     parser.add_argument(
-        "--scenario", action="append", default=[], help="Run only this one; repeatable."
+        "--scenario",
+        action="append",
+        default=[],
+        help="Run only this one, with --short at the short timings; repeatable.",
     )
     parser.add_argument(
         "--output",
@@ -75,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         setup_django(services, topic=run_id)
         from chaos import report, scenarios, suite  # they use the models: after django.setup()
 
-        names = list(scenarios.SHORT_SCENARIOS if args.short else args.scenario)
-        names = names or list(scenarios.SCENARIOS)
+        default = scenarios.SHORT_SCENARIOS if args.short else scenarios.SCENARIOS
+        names = args.scenario or list(default)
         if unknown := set(names) - set(scenarios.SCENARIOS):
             print(f"unknown scenario {', '.join(unknown)}; one of {', '.join(scenarios.SCENARIOS)}")
             return 2

@@ -174,7 +174,7 @@ class App:
             if proc.poll() is not None:
                 exited.append(f"{name} exited with {proc.returncode}")
                 # The run's directory is deleted at the end: show why while it is still there.
-                log(f"{exited[-1]}; the end of its log:\n{tail(self.sup.log_path(name), 8)}")
+                log(f"{exited[-1]}; the end of its log:\n{tail(self.sup.log_path(name), 40)}")
                 self.stop_worker(name)
                 self.start_worker(name)
         return exited
