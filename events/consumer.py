@@ -43,6 +43,7 @@ JOIN_TIMEOUT_SECONDS = 60
 # A consumer that polled nothing for this long checks whether events wait all the same, and if
 # so replaces its Kafka client.
 STALL_SECONDS = 15
+POLL_RETRY_SECONDS = 1
 
 
 @dataclass
@@ -178,7 +179,14 @@ class SearchEventConsumer:
         self._dlq_producer.close(timeout=10)
 
     def poll(self) -> list:
-        batches = self.consumer.poll(timeout_ms=500, max_records=self.batch_size)
+        """The next records; none while Kafka cannot be reached (kafka-python raises from its
+        coordinator lookup when the whole cluster is down), after a pause so as not to spin."""
+        try:
+            batches = self.consumer.poll(timeout_ms=500, max_records=self.batch_size)
+        except KafkaError as exc:
+            logger.warning("%s: Kafka unreachable while polling (%s); retrying", self.group_id, exc)
+            time.sleep(POLL_RETRY_SECONDS)
+            return []
         return [record for records in batches.values() for record in records]
 
     def handle_with_retry(self, records: list, should_stop: Callable[[], bool]) -> None:

@@ -3,7 +3,7 @@
 import pytest
 from django.db import DataError, OperationalError
 from kafka import KafkaProducer
-from kafka.errors import KafkaTimeoutError
+from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
 from events.consumer import SearchEventConsumer
 from events.contract import SearchEvent, encode
@@ -200,3 +200,20 @@ def test_during_an_outage_the_stall_check_neither_crashes_nor_drops_the_client(
 
     assert consumer.consumer is old
     assert consumer.rebuilds == 0
+
+
+class ClusterDown:
+    def poll(self, **kwargs):
+        raise KafkaConnectionError("111 ECONNREFUSED")
+
+
+def test_a_poll_that_cannot_reach_kafka_returns_nothing_instead_of_ending_the_consumer(
+    monkeypatch,
+) -> None:
+    consumer = SearchEventConsumer.__new__(SearchEventConsumer)
+    consumer.group_id, consumer.batch_size, consumer.consumer = "g", 10, ClusterDown()
+    pauses: list[float] = []
+    monkeypatch.setattr("events.consumer.time.sleep", pauses.append)
+
+    assert consumer.poll() == []
+    assert pauses == [1]
