@@ -308,8 +308,27 @@ ensure_mariadb_client_only() {
   command -v mariadb >/dev/null || ensure_mariadb_installed
 }
 
+# wait_exit NAME TIMEOUT PID...: waits until every PID has exited; those still running after
+# TIMEOUT seconds (one budget for all) get SIGKILL.
+wait_exit() {
+  local name="$1" timeout="$2" pid waited=0
+  shift 2
+  for pid in "$@"; do
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ "$waited" -ge "$timeout" ]; then
+        warn "$name: pid $pid still running after ${timeout}s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+        sleep 1
+        break
+      fi
+      sleep 1
+      waited=$((waited + 1))
+    done
+  done
+}
+
 stop_pidfile() { # NAME PIDFILE PATTERN TIMEOUT
-  local name="$1" pidfile="$2" pattern="$3" timeout="$4" pid waited=0
+  local name="$1" pidfile="$2" pattern="$3" timeout="$4" pid
   if ! pid_alive "$pidfile" "$pattern"; then
     say "$name: not running (nothing started by this script)"
     rm -f "$pidfile"
@@ -319,16 +338,7 @@ stop_pidfile() { # NAME PIDFILE PATTERN TIMEOUT
   say "$name: stopping pid $pid"
   kill -TERM "$pid" 2>/dev/null || true
   kill -CONT "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$waited" -ge "$timeout" ]; then
-      warn "$name: pid $pid still running after ${timeout}s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 1
-      break
-    fi
-    sleep 1
-    waited=$((waited + 1))
-  done
+  wait_exit "$name" "$timeout" "$pid"
   rm -f "$pidfile"
   say "$name: stopped"
 }
@@ -664,7 +674,7 @@ SASL_SSL $KAFKA_SASL_PORT-$(node_sasl_port $((KAFKA_NODES - 1)))"
 # at once (one by one, the last nodes of a cluster would wait for a controller quorum that is
 # gone); those still alive after 60s get SIGKILL.
 stop_kafka() {
-  local f pid stopping=() waited=0
+  local f pid stopping=()
   for f in "$KAFKA_DIR/kafka.pid" "$KAFKA_DIR"/node-*/kafka.pid; do
     [ -e "$f" ] || continue
     if pidfile_ours "$f"; then
@@ -680,18 +690,7 @@ stop_kafka() {
     say "kafka: not running (nothing started by this script)"
     return 0
   fi
-  for pid in "${stopping[@]}"; do
-    while kill -0 "$pid" 2>/dev/null; do
-      if [ "$waited" -ge 60 ]; then
-        warn "kafka: pid $pid still running after 60s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-        sleep 1
-        break
-      fi
-      sleep 1
-      waited=$((waited + 1))
-    done
-  done
+  wait_exit kafka 60 "${stopping[@]}"
   say "kafka: stopped"
 }
 

@@ -6,35 +6,15 @@ broker on 9092)."""
 
 import os
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
+from chaos.cluster import free_block
 from tests.helpers import REPO
 
 SERVICES_SH = REPO / "scripts" / "services.sh"
 # The jars `make services` fetched once; a private broker runs from the same cache.
 SHARED_KAFKA_LIBS = REPO / ".services" / "kafka" / "libs"
-
-
-def free_port_block(count: int) -> int:
-    """The first of `count` consecutive free ports on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count < 65536 and all(_is_free(base + n) for n in range(count)):
-            return base
-    raise RuntimeError(f"no {count} consecutive free ports found")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 class PrivateServices:
@@ -46,7 +26,7 @@ class PrivateServices:
         self.directory = directory
         self.kafka_nodes = kafka_nodes
         # Every node takes one port of each kind: plaintext, controller, SASL_SSL.
-        base = free_port_block(3 * kafka_nodes)
+        base = free_block(3 * kafka_nodes)
         self.env = {
             **os.environ,
             "SERVICES_DIR": str(directory),
@@ -55,7 +35,7 @@ class PrivateServices:
             "KAFKA_CONTROLLER_PORT": str(base + kafka_nodes),
             "KAFKA_SASL_PORT": str(base + 2 * kafka_nodes),
             "KAFKA_LIBS": str(SHARED_KAFKA_LIBS),
-            "DB_PORT": str(free_port_block(1)),
+            "DB_PORT": str(free_block(1)),
         }
         self.kafka_port = base
         self.sasl_port = base + 2 * kafka_nodes

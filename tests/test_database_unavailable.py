@@ -25,8 +25,9 @@ from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
 from bookstore_site.errors import UNAVAILABLE_DETAIL, is_database_unavailable
+from chaos.cluster import free_block
 from tests.helpers import REPO, manage_py
-from tests.private_services import PrivateServices, free_port_block
+from tests.private_services import PrivateServices
 
 STYLESHEET = '<link rel="stylesheet" href="/static/books/site.css">'
 # No control socket: the default one may belong to another gunicorn on this machine.
@@ -49,7 +50,7 @@ class Site:
     def __init__(self, *, database_url: str, debug: bool, log: Path) -> None:
         self.debug = debug
         self.log = log
-        address = f"127.0.0.1:{free_port_block(1)}"
+        address = f"127.0.0.1:{free_block(1)}"
         self.base_url = f"http://{address}"
         env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": str(debug).lower()}
         with log.open("w") as stderr:
