@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Kafka client (kafka-python)", ("/kafka/",)),
     ("templates", ("/django/template/", "/templatetags/")),
     ("API layer (django-ninja, pydantic)", ("/ninja/", "/pydantic/", "/pydantic_core/")),
-    ("events app (contract, outbox, relay, consumer loop)", ("events/",)),
+    ("events app (registry, outbox, relay, consumer loop)", ("events/",)),
     ("books / trends / recommendations app code", ("books/", "trends/", "recommendations/")),
     ("Django request handling, middleware, signals", ("/django/",)),
     ("JSON", ("/json/",)),
@@ -41,16 +41,17 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # Calls whose whole time (children included) the summary reports: (label, file, function).
 FOCUS: tuple[tuple[str, str, str], ...] = (
     ("search_books(): SQL and model rows", "books/selectors.py", "search_books"),
-    ("on_search_performed(): encode + deliver", "events/receivers.py", "on_search_performed"),
-    ("encode()", "events/contract.py", "encode"),
+    ("announce(): build + deliver", "events/receivers.py", "announce"),
+    ("encode()", "events/registry.py", "encode"),
     ("write_to_outbox(): INSERT + commit", "events/delivery.py", "write_to_outbox"),
     ("KafkaProducer.send()", "kafka/producer/kafka.py", "send"),
     ("KafkaProducer.flush(): waiting for acks", "kafka/producer/kafka.py", "flush"),
-    ("SearchEventConsumer.poll()", "events/consumer.py", "poll"),
-    ("decode()", "events/contract.py", "decode"),
-    ("apply_once(): dedupe + apply in one transaction", "events/consumer.py", "apply_once"),
-    ("apply_search_events(): the batch's SQL", "services.py", "apply_search_events"),
-    ("add_counts(): the batch's upsert", "events/upsert.py", "add_counts"),
+    ("Consumer.poll()", "events/consuming/loop.py", "poll"),
+    ("decode()", "events/registry.py", "decode"),
+    ("apply_once(): dedupe + apply in one transaction", "events/consuming/dedupe.py", "apply_once"),
+    ("count_searches(): the trends batch's SQL", "trends/services.py", "count_searches"),
+    ("add_interests(): the recommendations batch", "recommendations/services.py", "add_interests"),
+    ("add_counts(): the batch's upsert", "bookstore_site/upsert.py", "add_counts"),
     ("QuerySet.bulk_create(): ce_id records", "django/db/models/query.py", "bulk_create"),
     ("consumer.commit() (offsets)", "kafka/consumer/group.py", "commit"),
 )
@@ -233,11 +234,11 @@ def profile_consumer(
     by now its tables hold these events' rows already, so this is the returning-visitor case."""
     from django.test import override_settings
 
-    from events.consumer import SearchEventConsumer
+    from events.consuming import Consumer
 
-    module = importlib.import_module(f"{name}.services")
+    module = importlib.import_module(f"{name}.handlers")
     with override_settings(KAFKA_TOPIC=topic):
-        consumer = SearchEventConsumer(group_id=group, apply_batch=module.apply_search_events)
+        consumer = Consumer(group_id=group, handlers=module.HANDLERS)
     try:
         return profile(
             workdir,

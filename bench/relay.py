@@ -57,22 +57,22 @@ def _result_pages() -> list[tuple[str, list[dict]]]:
 def realistic_events(count: int, *, seed: int = 2) -> Iterator:
     """`count` search events as the site emits them: a query, its first page of books from
     this catalogue, a visitor."""
-    from events.contract import SearchEvent
+    from events.types.search_performed import search_event
 
     pages = _result_pages()
     rng = random.Random(seed)
     visitors = visitor_ids(VISITORS, seed=seed)
     for _ in range(count):
         query, books = rng.choice(pages)
-        yield SearchEvent(query=query, books=books, visitor_id=rng.choice(visitors))
+        yield search_event(query=query, books=books, visitor_id=rng.choice(visitors))
 
 
 def prefill_outbox(topic: str, count: int) -> None:
     """Bulk-insert `count` pending outbox rows: the rows write_to_outbox() writes, many per
     INSERT (one INSERT each would take minutes for 50k)."""
     from django.db import connection
+    from django.test import override_settings
 
-    from events.contract import encode
     from events.delivery import outbox_row
     from events.models import OutboxEvent
 
@@ -80,8 +80,9 @@ def prefill_outbox(topic: str, count: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE TABLE {connection.ops.quote_name(OutboxEvent._meta.db_table)}")
     events = realistic_events(count)
-    while batch := list(itertools.islice(events, INSERT_BATCH)):
-        OutboxEvent.objects.bulk_create([outbox_row(encode(event), topic=topic) for event in batch])
+    with override_settings(KAFKA_TOPIC=topic):
+        while batch := list(itertools.islice(events, INSERT_BATCH)):
+            OutboxEvent.objects.bulk_create([outbox_row(event) for event in batch])
 
 
 @dataclass(frozen=True)

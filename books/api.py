@@ -11,7 +11,7 @@ from ninja.security import HttpBearer, django_auth
 
 from books.models import Book
 from books.serializers import BookJSON, book_as_json
-from books.services import create_book, perform_search
+from books.services import create_book, delete_book, perform_search, update_book
 from books.tokens import user_for_api_token
 
 router = Router(tags=["books"])
@@ -26,7 +26,7 @@ class BookOut(Schema):
     author: str
     published_at: datetime.date
     description: str
-    created_at: str = Field(examples=["2024-04-03 05:48:16"])
+    created_at: str = Field(examples=["2024-04-03T05:48:16Z"], description="RFC 3339, UTC")
 
 
 class BookIn(Schema):
@@ -56,6 +56,10 @@ class ApiTokenAuth(HttpBearer):
         return user
 
 
+# Writes take a bearer token (scripts, importers) or a staff session (the browsable docs).
+WRITE_AUTH = [ApiTokenAuth(), django_auth]
+
+
 def require_perm(request: HttpRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise HttpError(403, f"Your account lacks the permission {perm!r}.")
@@ -74,18 +78,22 @@ def list_books(request: HttpRequest, response: HttpResponse, params: Query[BookS
     return [book_as_json(book) for book in result.books]
 
 
-@router.get("/books/{book_id}", response={200: BookOut, 404: ErrorOut})
-def get_book(request: HttpRequest, book_id: int) -> BookJSON:
+def book_or_404(book_id: int) -> Book:
     book = Book.objects.filter(pk=book_id).first()
     if book is None:
         raise HttpError(404, f"There is no book with id {book_id}.")
-    return book_as_json(book)
+    return book
+
+
+@router.get("/books/{book_id}", response={200: BookOut, 404: ErrorOut})
+def get_book(request: HttpRequest, book_id: int) -> BookJSON:
+    return book_as_json(book_or_404(book_id))
 
 
 @router.post(
     "/books",
     response={201: BookOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
-    auth=[ApiTokenAuth(), django_auth],
+    auth=WRITE_AUTH,
 )
 def add_book(request: HttpRequest, payload: BookIn):
     """Add a book. Needs a bearer token or a staff session with the 'add book' permission."""
@@ -95,3 +103,30 @@ def add_book(request: HttpRequest, payload: BookIn):
     except DjangoValidationError as exc:
         return Status(400, {"detail": "The book was not saved.", "errors": exc.message_dict})
     return Status(201, book_as_json(book))
+
+
+@router.put(
+    "/books/{book_id}",
+    response={200: BookOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=WRITE_AUTH,
+)
+def change_book(request: HttpRequest, book_id: int, payload: BookIn):
+    """Replace a book's fields. Needs the 'change book' permission."""
+    require_perm(request, "books.change_book")
+    try:
+        book = update_book(book=book_or_404(book_id), **payload.dict())
+    except DjangoValidationError as exc:
+        return Status(400, {"detail": "The book was not saved.", "errors": exc.message_dict})
+    return book_as_json(book)
+
+
+@router.delete(
+    "/books/{book_id}",
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=WRITE_AUTH,
+)
+def remove_book(request: HttpRequest, book_id: int):
+    """Delete a book. Needs the 'delete book' permission."""
+    require_perm(request, "books.delete_book")
+    delete_book(book=book_or_404(book_id))
+    return Status(204, None)

@@ -1,4 +1,4 @@
-from django.db import models
+from django.db import models, transaction
 
 from books.fields import IsbnField
 
@@ -30,6 +30,12 @@ class Book(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} by {self.author}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The row and the event that announces it (books/receivers.py, on post_save) commit
+        # together, or neither does, also where the caller opened no transaction.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
 
     def clean(self) -> None:
         # full_clean() skips cleaning blank fields, so "" would reach the unique check as "".

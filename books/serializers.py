@@ -1,12 +1,9 @@
 """The seed's JSON shape of a book, shared by the API and the search events."""
 
+import datetime
 from typing import TypedDict
 
-from django.utils import timezone
-
 from books.models import Book
-
-CREATED_AT_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 class BookJSON(TypedDict):
@@ -25,5 +22,11 @@ def book_as_json(book: Book) -> BookJSON:
         "author": book.author,
         "published_at": book.published_at.isoformat(),
         "description": book.description,
-        "created_at": timezone.localtime(book.created_at).strftime(CREATED_AT_FORMAT),
+        "created_at": rfc3339(book.created_at),
     }
+
+
+def rfc3339(moment: datetime.datetime) -> str:
+    """RFC 3339 in UTC to the second, e.g. 2026-12-03T07:44:56Z: what Go's time.Time reads (the
+    seed's Go consumers), and what JavaScript and Python's fromisoformat() read too."""
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from books.models import Book
 from books.selectors import BookPage, search_books
 from books.serializers import book_as_json
-from books.signals import search_performed
+from books.signals import book_viewed, search_performed
 
 
 def perform_search(*, query: str, offset: int, limit: int, visitor_id: str | None) -> BookPage:
@@ -28,6 +28,11 @@ def perform_search(*, query: str, offset: int, limit: int, visitor_id: str | Non
     return page
 
 
+def record_view(*, book: Book, visitor_id: str | None) -> None:
+    """Announce that a visitor opened `book`'s page."""
+    book_viewed.send_robust(sender=Book, book=book_as_json(book), visitor_id=visitor_id)
+
+
 def create_book(
     *,
     title: str,
@@ -36,7 +41,8 @@ def create_book(
     description: str = "",
     isbn: str | None = None,
 ) -> Book:
-    """Validate and save a new book; raises ValidationError with per-field messages."""
+    """Validate and save a new book; raises ValidationError with per-field messages. Its
+    book.added event is written in the same transaction (books/receivers.py)."""
     book = Book(
         title=title,
         author=author,
@@ -44,6 +50,30 @@ def create_book(
         description=description,
         isbn=isbn,
     )
+    return _save(book)
+
+
+def update_book(
+    *,
+    book: Book,
+    title: str,
+    author: str,
+    published_at: datetime.date,
+    description: str = "",
+    isbn: str | None = None,
+) -> Book:
+    """Validate and save new values for `book` (its book.changed event with it)."""
+    book.title, book.author, book.published_at = title, author, published_at
+    book.description, book.isbn = description, isbn
+    return _save(book)
+
+
+def delete_book(*, book: Book) -> None:
+    """Delete `book`; its book.removed event is written in the deleting transaction."""
+    book.delete()
+
+
+def _save(book: Book) -> Book:
     book.full_clean()
     try:
         with transaction.atomic():

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from books.forms import SearchForm
 from books.models import Book
-from books.services import perform_search
+from books.services import perform_search, record_view
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -28,4 +28,6 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
     book = get_object_or_404(Book, pk=pk)
+    if request.method == "GET":  # a HEAD request (a link checker, a bot) opens nothing
+        record_view(book=book, visitor_id=request.visitor_id)
     return render(request, "books/book_detail.html", {"book": book})

@@ -50,7 +50,11 @@ PAGE_SIZE = _read("PAGE_SIZE", env.int, 5)
 SEARCH_QUERY_MAX_LENGTH = 200
 
 KAFKA_BOOTSTRAP_SERVERS = _read("KAFKA_BOOTSTRAP_SERVERS", env.list, ["localhost:9092"])
+# The topics of the registered event types (events/types/): searches (the seed's topic), book
+# changes (added, changed, removed) and book views. Each has a dead-letter topic "<topic>.dlq".
 KAFKA_TOPIC = _read("KAFKA_TOPIC", env.str, "lr-book-searches")
+KAFKA_BOOK_CHANGES_TOPIC = _read("KAFKA_BOOK_CHANGES_TOPIC", env.str, "lr-book-changes")
+KAFKA_BOOK_VIEWS_TOPIC = _read("KAFKA_BOOK_VIEWS_TOPIC", env.str, "lr-book-views")
 # How every Kafka client (relay, direct sender, consumers, DLQ, admin commands) connects:
 # PLAINTEXT locally; SASL_SSL with a SCRAM or PLAIN user on a managed Kafka. The CA file is for
 # a broker whose certificate the system does not trust; the cert and key for mutual TLS.
@@ -64,6 +68,12 @@ KAFKA_SSL_KEYFILE = _read("KAFKA_SSL_KEYFILE", env.str, "")
 # outbox: an outbox row per search, published by `manage.py relay_events` (nothing lost);
 # direct: sent from the web process in the background (lost while Kafka is down); off: none.
 EVENTS_DELIVERY = _read("EVENTS_DELIVERY", env.str, "outbox")
+# Seed tutorial interoperability. EVENTS_SEED_KEYS: search events are keyed "<query>:<uid>" as in
+# the seed's later chapters, so that its recommendation consumers read the visitor from the key.
+# EVENTS_ACCEPT_SEED_EVENTS: our consumers read the seed's header-less search events instead of
+# dead-lettering them (the visitor from the key after its last ":").
+EVENTS_SEED_KEYS = _read("EVENTS_SEED_KEYS", _strict_bool, False)
+EVENTS_ACCEPT_SEED_EVENTS = _read("EVENTS_ACCEPT_SEED_EVENTS", _strict_bool, False)
 # Published outbox rows (deleted by the relay) and the consumers' record of applied ce_ids
 # (deleted by each consumer) are kept this long.
 EVENTS_RETENTION_HOURS = _read("EVENTS_RETENTION_HOURS", env.int, 24 * 7)
@@ -80,6 +90,7 @@ INSTALLED_APPS = [
     "ninja",
     "books",
     "events",
+    "catalogue",
     "trends",
     "recommendations",
 ]

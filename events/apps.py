@@ -4,13 +4,14 @@ from django.core import checks
 
 class EventsConfig(AppConfig):
     name = "events"
-    verbose_name = "Search events"
+    verbose_name = "Events"
 
     def ready(self) -> None:
-        from books.signals import search_performed
         from events import checks as event_checks
-        from events.receivers import on_search_performed
+        from events import types  # noqa: F401  (registers the event types)
+        from events.receivers import connect_event_types
 
-        search_performed.connect(on_search_performed, dispatch_uid="events.on_search_performed")
+        connect_event_types()
         checks.register(event_checks.check_kafka_settings)
+        checks.register(event_checks.check_event_types)
         checks.register(event_checks.check_outbox_backlog, checks.Tags.database)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from events.delivery import DELIVERY_MODES
 from events.kafka import SASL_MECHANISMS, SECURITY_PROTOCOLS
+from events.registry import SCHEMA_DIR, event_types
 
 _HOST_PORT = re.compile(r"^\[?[A-Za-z0-9.\-:]+\]?:(\d{1,5})$")
 # Kafka's own rule for topic names.
@@ -33,14 +34,22 @@ def check_kafka_settings(app_configs, **kwargs) -> list[Error]:
                 id="events.E001",
             )
         )
-    if not _TOPIC.match(settings.KAFKA_TOPIC) or settings.KAFKA_TOPIC in (".", ".."):
-        errors.append(
-            Error(
-                f"KAFKA_TOPIC {settings.KAFKA_TOPIC!r} is not a valid Kafka topic name.",
-                hint="Use 1 to 249 letters, digits, '.', '_' or '-', e.g. lr-book-searches.",
-                id="events.E002",
+    for setting in dict.fromkeys(event_type.topic_setting for event_type in event_types()):
+        topic = getattr(settings, setting, None)
+        if not isinstance(topic, str):
+            errors.append(
+                Error(f"An event type's topic setting {setting} is not defined.", id="events.E002")
             )
-        )
+            continue
+        # Room for the ".dlq" of its dead-letter topic.
+        if not _TOPIC.match(topic) or len(topic) > 245 or topic in (".", ".."):
+            errors.append(
+                Error(
+                    f"{setting} {topic!r} is not a valid Kafka topic name.",
+                    hint="Use 1 to 245 letters, digits, '.', '_' or '-', e.g. lr-book-searches.",
+                    id="events.E002",
+                )
+            )
     if settings.EVENTS_DELIVERY not in DELIVERY_MODES:
         errors.append(
             Error(
@@ -62,6 +71,25 @@ def check_kafka_settings(app_configs, **kwargs) -> list[Error]:
             )
         )
     errors.extend(_security_errors())
+    return errors
+
+
+def check_event_types(app_configs, **kwargs) -> list[Error]:
+    """Each registered type's schema can be read, so that no consumer finds out at its first
+    event."""
+    errors = []
+    for event_type in event_types():
+        try:
+            event_type.validator.check_schema(event_type.validator.schema)
+        except Exception as exc:  # a missing file, bad JSON or an invalid schema alike
+            errors.append(
+                Error(
+                    f"Event type {event_type.name}: its schema {event_type.schema} is unusable "
+                    f"({type(exc).__name__}: {exc}).",
+                    hint=f"Event schemas live in {SCHEMA_DIR}.",
+                    id="events.E009",
+                )
+            )
     return errors
 
 
@@ -127,7 +155,7 @@ def check_outbox_backlog(app_configs, databases=None, **kwargs) -> list[Warning]
         return []
     return [
         Warning(
-            f"The oldest unpublished search event has waited {age:.0f} s.",
+            f"The oldest unpublished event has waited {age:.0f} s.",
             hint="Is `manage.py relay_events` running and Kafka reachable? See the outbox admin.",
             id="events.W001",
         )

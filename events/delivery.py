@@ -1,4 +1,5 @@
-"""How an encoded event leaves the web process, by `EVENTS_DELIVERY`."""
+"""How events leave the web process: by `EVENTS_DELIVERY`, and always through the outbox for
+the types that record a write (`EventType.lossless`)."""
 
 import atexit
 import logging
@@ -11,10 +12,10 @@ from django.conf import settings
 from django.db import transaction
 from kafka.errors import KafkaConnectionError, KafkaError
 
-from events import metrics
-from events.contract import KafkaMessage
+from events.envelope import Event, KafkaMessage
 from events.kafka import ReplaceableProducer, new_producer
 from events.models import OutboxEvent
+from events.registry import EventType, encode
 
 logger = logging.getLogger(__name__)
 
@@ -22,38 +23,49 @@ DELIVERY_MODES = ("outbox", "direct", "off")
 # While Kafka cannot be reached, the direct sender fails events at once for this long instead
 # of waiting out a connection attempt for each.
 RECONNECT_PAUSE_SECONDS = 5
+# Rows per INSERT of a bulk import's events: well under max_allowed_packet for long descriptions.
+OUTBOX_INSERT_SIZE = 500
 
 
-def deliver(message: KafkaMessage) -> None:
+def deliver(event_type: EventType, events: list[Event]) -> None:
     mode = settings.EVENTS_DELIVERY
-    if mode == "outbox":
-        write_to_outbox(message)
-    elif mode == "direct":
+    if mode == "off" or not events:
+        return
+    if mode == "outbox" or event_type.lossless:
+        # In the caller's transaction: the write and its events commit together, or neither.
+        write_to_outbox(events)
+    else:
+        messages = [encode(event) for event in events]
         # Only what the database kept is announced; a rolled-back request sends nothing.
-        transaction.on_commit(lambda: direct_sender().submit(message))
+        transaction.on_commit(lambda: [direct_sender().submit(message) for message in messages])
 
 
-def outbox_row(message: KafkaMessage, *, topic: str) -> OutboxEvent:
-    """The unsaved outbox row that publishes `message` to `topic`."""
+def outbox_row(event: Event) -> OutboxEvent:
+    """The unsaved outbox row that publishes `event` to its type's topic."""
+    message = encode(event)
     return OutboxEvent(
-        topic=topic,
+        event_type=event.type,
+        topic=message.topic,
         key=message.key,
         value=message.value,
         headers=[[name, raw.decode()] for name, raw in message.headers],
     )
 
 
-def write_to_outbox(message: KafkaMessage) -> OutboxEvent:
-    event = outbox_row(message, topic=settings.KAFKA_TOPIC)
-    event.save(force_insert=True)
-    metrics.increment("outbox_written")
-    return event
+def write_to_outbox(events: list[Event]) -> list[OutboxEvent]:
+    """One INSERT for all of `events` (a bulk import's batch: one per 500)."""
+    rows = [outbox_row(event) for event in events]
+    if len(rows) == 1:
+        # A search's one row: a plain INSERT, without the BEGIN and COMMIT bulk_create adds.
+        rows[0].save(force_insert=True)
+        return rows
+    return OutboxEvent.objects.bulk_create(rows, batch_size=OUTBOX_INSERT_SIZE)
 
 
 class DirectSender:
     """Sends from a background thread so that a request never waits on Kafka.
 
-    The queue is bounded: while Kafka is away the newest events are dropped and counted
+    The queue is bounded: while Kafka is away the newest events are dropped and logged
     rather than piling up in memory. That loss is what the `outbox` mode exists to avoid.
     """
 
@@ -68,10 +80,7 @@ class DirectSender:
         try:
             self._queue.put_nowait(message)
         except queue.Full:
-            metrics.increment("direct_dropped")
-            logger.warning(
-                "Search event dropped: %d events already wait for Kafka", self._queue.qsize()
-            )
+            logger.warning("Event dropped: %d events already wait for Kafka", self._queue.qsize())
 
     def close(self, timeout: float = 5.0) -> None:
         """Send what is queued within `timeout`; the rest is dropped (direct mode may lose)."""
@@ -99,12 +108,11 @@ class DirectSender:
                     reconnect_at = time.monotonic() + RECONNECT_PAUSE_SECONDS
                     raise
                 future = kafka.send(
-                    settings.KAFKA_TOPIC,
+                    message.topic,
                     key=message.key,
                     value=message.value,
                     headers=message.headers,
                 )
-                future.add_callback(lambda _: metrics.increment("direct_sent"))
                 future.add_errback(self._on_error)
             except Exception as exc:  # the broker's absence must not end the thread
                 self._on_error(exc)
@@ -113,8 +121,7 @@ class DirectSender:
     def _on_error(self, exc: BaseException) -> None:
         # Called on the producer's own thread for a failed send: only flag it here.
         self._undelivered.set()
-        metrics.increment("direct_failed")
-        logger.warning("Search event lost, Kafka did not take it: %s", exc)
+        logger.warning("Event lost, Kafka did not take it: %s", exc)
 
 
 _sender: DirectSender | None = None

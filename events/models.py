@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils import timezone
 
-from events.contract import MAX_ID_LENGTH
+from events.envelope import MAX_ID_LENGTH
 
 
 class OutboxEventQuerySet(models.QuerySet):
@@ -19,12 +19,13 @@ class OutboxEventQuerySet(models.QuerySet):
 
 
 class OutboxEvent(models.Model):
-    """A message waiting to be published to Kafka, written in the request that caused it.
+    """A message waiting to be published to Kafka, written in the transaction that caused it.
 
     `manage.py relay_events` publishes due rows and marks them published once Kafka has
-    acknowledged them, so a search made while Kafka is down is published when it is back.
+    acknowledged them, so an event of a moment when Kafka is down is published when it is back.
     """
 
+    event_type = models.CharField(max_length=200, help_text="Its ce_type (events.registry).")
     topic = models.CharField(max_length=249)
     key = models.BinaryField()
     value = models.BinaryField()

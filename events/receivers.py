@@ -1,20 +1,31 @@
-import logging
+"""The one receiver behind every registered event type: signal arguments in, events delivered."""
 
-from events import metrics
-from events.contract import SearchEvent, encode
+import logging
+from functools import partial
+
 from events.delivery import deliver
+from events.registry import EventType, event_types
 
 logger = logging.getLogger(__name__)
 
 
-def on_search_performed(
-    sender, *, query: str, offset: int, results: list[dict], visitor_id: str | None, **kwargs
-) -> None:
-    """Turn a search into an event for Kafka; a failure is logged and the search goes on."""
+def announce(event_type: EventType, sender, **arguments) -> None:
+    """Build the type's events from its signal's arguments and hand them to delivery.
+
+    A lossless type's failure propagates, so that the write it records rolls back with it; any
+    other type's is logged and the request goes on (a search must not fail for its event)."""
     try:
-        deliver(
-            encode(SearchEvent(query=query, books=results, visitor_id=visitor_id, offset=offset))
-        )
+        deliver(event_type, list(event_type.build(**arguments)))
     except Exception:
-        metrics.increment("delivery_failed")
-        logger.exception("Could not hand the search event for %r to delivery", query)
+        if event_type.lossless:
+            raise
+        logger.exception("Could not hand a %s event to delivery", event_type.name)
+
+
+def connect_event_types() -> None:
+    for event_type in event_types():
+        event_type.signal.connect(
+            partial(announce, event_type),
+            weak=False,
+            dispatch_uid=f"events.announce:{event_type.name}",
+        )

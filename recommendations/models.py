@@ -1,6 +1,6 @@
 from django.db import models
 
-from events.contract import MAX_ID_LENGTH
+from events.envelope import MAX_ID_LENGTH
 
 
 class Interest(models.Model):
@@ -22,3 +22,19 @@ class Interest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visitor_id} → book {self.book_id} ({self.score})"
+
+
+class OpenedBook(models.Model):
+    """A book whose page a visitor has opened: left out of their recommendations."""
+
+    visitor_id = models.CharField(max_length=MAX_ID_LENGTH)
+    book_id = models.BigIntegerField()
+    opened_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["visitor_id", "book_id"], name="opened_once_per_book")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_id} opened book {self.book_id}"

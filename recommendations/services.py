@@ -1,23 +1,19 @@
-"""Turning searches into interests: the `rec-svr` consumer's batch."""
+"""Turning searches into interests and views into opened books: the `rec-svr` consumer's
+handlers, each run inside the consumer's transaction with one statement per batch. Events
+without a visitor id count for nobody."""
 
-from events.contract import SearchEvent
-from events.upsert import add_counts
-from recommendations.models import Interest
-
-CONSUMER_GROUP = "rec-svr"
+from bookstore_site.upsert import add_counts
+from events.envelope import Event
+from recommendations.models import Interest, OpenedBook
 
 
-def apply_search_events(events: list[SearchEvent]) -> None:
-    """Add 1 to a visitor's interest in each book a search of theirs found.
-
-    Runs inside the consumer's transaction; one statement per batch.
-    Events without a visitor id count for nobody.
-    """
+def add_interests(events: list[Event]) -> None:
+    """Add 1 to a visitor's interest in each book a search.performed event of theirs found."""
     rows: dict[tuple[str, int], Interest] = {}
     for event in events:
         if not event.visitor_id:
             continue
-        for book in event.books:
+        for book in event.data:
             row = rows.get((event.visitor_id, book["id"]))
             if row is None:
                 rows[(event.visitor_id, book["id"])] = Interest(
@@ -37,4 +33,16 @@ def apply_search_events(events: list[SearchEvent]) -> None:
         count_field="score",
         time_field="updated_at",
         latest_fields=["book"],
+    )
+
+
+def record_opened(events: list[Event]) -> None:
+    """Remember which books each visitor opened (book.viewed), the first time they did."""
+    OpenedBook.objects.bulk_create(
+        [
+            OpenedBook(visitor_id=event.visitor_id, book_id=event.data["id"], opened_at=event.time)
+            for event in events
+            if event.visitor_id
+        ],
+        ignore_conflicts=True,
     )

@@ -10,8 +10,8 @@ from pathlib import Path
 from django.conf import settings
 from kafka import KafkaConsumer, TopicPartition
 
-from events.contract import SearchEvent, encode
 from events.delivery import write_to_outbox
+from events.types.search_performed import search_event
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -56,9 +56,9 @@ def manage_py(*args: str, env: dict[str, str], timeout: float = 120) -> subproce
 
 
 def fill_outbox(count: int) -> set[str]:
-    events = [SearchEvent(query=f"query {n}", books=[]) for n in range(count)]
+    events = [search_event(query=f"query {n}", books=[]) for n in range(count)]
     for event in events:
-        write_to_outbox(encode(event))
+        write_to_outbox([event])[0]
     return {event.id for event in events}
 
 

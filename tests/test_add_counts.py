@@ -7,10 +7,10 @@ import time
 
 from django.db import connection, transaction
 
-from events.contract import SearchEvent
+from events.types.search_performed import search_event
 from tests.helpers import T0, manage_py
 from trends.models import TrendingQuery
-from trends.services import apply_search_events
+from trends.services import count_searches
 
 
 def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transactional_db) -> None:
@@ -19,7 +19,7 @@ def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transacti
     def first_consumer() -> None:
         try:
             with transaction.atomic():
-                apply_search_events([SearchEvent(query="kafka", books=[], time=T0)])
+                count_searches([search_event(query="kafka", books=[], time=T0)])
                 first_inserted.set()
                 # Holds the new row while the other consumer tries to insert it too.
                 time.sleep(0.5)
@@ -33,7 +33,7 @@ def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transacti
     thread.start()
     first_inserted.wait(10)
     with transaction.atomic():
-        apply_search_events([SearchEvent(query="KAFKA", books=[{"id": 1}], time=T0)])
+        count_searches([search_event(query="KAFKA", books=[{"id": 1}], time=T0)])
     thread.join()
 
     assert errors == []
@@ -44,14 +44,14 @@ def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transacti
 SQLITE_BATCHES = """
 import datetime, json
 from django.db import transaction
-from events.contract import SearchEvent
+from events.types.search_performed import search_event
 from recommendations.models import Interest
-from recommendations.services import apply_search_events as add_interests
+from recommendations.services import add_interests
 from trends.models import TrendingQuery
-from trends.services import apply_search_events as add_trends
+from trends.services import count_searches as add_trends
 t0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-newer = SearchEvent(query="Kafka", books=[{"id": 1, "v": "new"}], visitor_id="v", time=t0)
-older = SearchEvent(
+newer = search_event(query="Kafka", books=[{"id": 1, "v": "new"}], visitor_id="v", time=t0)
+older = search_event(
     query="kafka", books=[{"id": 1, "v": "old"}], visitor_id="v",
     time=t0 - datetime.timedelta(hours=1),
 )
@@ -61,7 +61,7 @@ for batch in ([newer], [older, older]):
         add_interests(batch)
 trend, interest = TrendingQuery.objects.get(), Interest.objects.get()
 # More rows than SQLite takes parameters for in one statement.
-crowd = [SearchEvent(query="q", books=[{"id": n} for n in range(5)], visitor_id=f"c{v}")
+crowd = [search_event(query="q", books=[{"id": n} for n in range(5)], visitor_id=f"c{v}")
          for v in range(300)]
 with transaction.atomic():
     add_interests(crowd + crowd)

@@ -1,9 +1,12 @@
 import datetime
+import json
 
 import pytest
 
 from books.models import Book
 from books.tokens import issue_api_token
+from events.models import OutboxEvent
+from events.types.book_changes import BOOK_CHANGED, BOOK_REMOVED
 
 NEW_BOOK = {
     "title": "The Log",
@@ -25,7 +28,7 @@ def test_api_search_returns_books_with_the_seeds_field_names(client, catalogue) 
         "author": "Jane Austen",
         "published_at": "1815-12-23",
         "description": "A young matchmaker misjudges her friends.",
-        "created_at": emma.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "created_at": emma.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     assert response["X-Total-Count"] == "1"
 
@@ -169,3 +172,68 @@ def test_openapi_schema_is_generated_from_the_code(client, db) -> None:
     assert schema["openapi"].startswith("3.")
     assert {"/api/books", "/api/books/{book_id}"} <= set(schema["paths"])
     assert "post" in schema["paths"]["/api/books"]
+
+
+def outbox_events(event_type: str) -> list[dict]:
+    rows = OutboxEvent.objects.filter(event_type=event_type).order_by("id")
+    return [json.loads(bytes(row.value)) for row in rows]
+
+
+def test_put_changes_a_book_and_writes_its_changed_event(client, admin_user, make_book) -> None:
+    book = make_book(title="The Logg", author="Jay Kreps")
+    token = issue_api_token(user=admin_user, name="editor")
+
+    response = client.put(
+        f"/api/books/{book.pk}",
+        NEW_BOOK,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["title"] == "The Log"
+    book.refresh_from_db()
+    assert book.title == "The Log"
+    [changed] = outbox_events(BOOK_CHANGED)
+    assert (changed["id"], changed["title"]) == (book.pk, "The Log")
+
+
+def test_delete_removes_a_book_and_writes_its_removed_event(client, admin_user, make_book) -> None:
+    book = make_book(title="Gone Girl")
+    token = issue_api_token(user=admin_user, name="editor")
+
+    response = client.delete(f"/api/books/{book.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 204
+    assert not Book.objects.filter(pk=book.pk).exists()
+    assert [(e["id"], e["title"]) for e in outbox_events(BOOK_REMOVED)] == [(book.pk, "Gone Girl")]
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_changing_or_deleting_without_the_permission_is_403_and_writes_nothing(
+    client, django_user_model, make_book, method
+) -> None:
+    book = make_book(title="Kept")
+    user = django_user_model.objects.create_user("adder", password="x", is_staff=True)
+    token = issue_api_token(user=user, name="adder")
+
+    response = getattr(client, method)(
+        f"/api/books/{book.pk}",
+        NEW_BOOK,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 403
+    assert Book.objects.get(pk=book.pk).title == "Kept"
+    assert not outbox_events(BOOK_CHANGED) + outbox_events(BOOK_REMOVED)
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_changing_or_deleting_a_missing_book_is_404(admin_client, method) -> None:
+    response = getattr(admin_client, method)(
+        "/api/books/999999", NEW_BOOK, content_type="application/json"
+    )
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == "There is no book with id 999999."

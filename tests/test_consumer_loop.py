@@ -5,11 +5,24 @@ from django.db import DataError, OperationalError
 from kafka import KafkaProducer
 from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
-from events.consumer import SearchEventConsumer
-from events.contract import SearchEvent, encode
+from events.consuming import Consumer
+from events.envelope import Event
+from events.registry import encode
+from events.types.book_changes import book_event
+from events.types.book_viewed import BOOK_VIEWED
+from events.types.search_performed import SEARCH_PERFORMED, search_event
 from tests.helpers import header_map, read_topic
 from trends.models import TrendingQuery
-from trends.services import apply_search_events as apply_trends
+from trends.services import count_searches as apply_trends
+
+BOOK = {
+    "id": 1,
+    "title": "Emma",
+    "author": "Jane Austen",
+    "published_at": "1815-12-23",
+    "description": "",
+    "created_at": "2026-12-03T07:44:56Z",
+}
 
 
 def publish(kafka_bootstrap, topic: str, messages: list[tuple[bytes, bytes, list]]) -> None:
@@ -20,27 +33,27 @@ def publish(kafka_bootstrap, topic: str, messages: list[tuple[bytes, bytes, list
     producer.close()
 
 
-def as_tuple(event: SearchEvent) -> tuple[bytes, bytes, list]:
+def as_tuple(event: Event) -> tuple[bytes, bytes, list]:
     message = encode(event)
     return message.key, message.value, message.headers
 
 
 class Recorder:
     def __init__(self) -> None:
-        self.batches: list[list[SearchEvent]] = []
+        self.batches: list[list[Event]] = []
 
-    def __call__(self, events: list[SearchEvent]) -> None:
+    def __call__(self, events: list[Event]) -> None:
         self.batches.append(events)
 
     @property
     def queries(self) -> list[str]:
-        return [event.query for batch in self.batches for event in batch]
+        return [event.subject for batch in self.batches for event in batch]
 
 
 def test_the_same_event_delivered_twice_is_applied_once(
     db, kafka_bootstrap, topic, consume
 ) -> None:
-    event = SearchEvent(query="kafka", books=[])
+    event = search_event(query="kafka", books=[])
     publish(kafka_bootstrap, topic, [as_tuple(event), as_tuple(event)])
     recorder = Recorder()
 
@@ -53,7 +66,7 @@ def test_the_same_event_delivered_twice_is_applied_once(
 def test_an_event_applied_in_an_earlier_run_is_skipped_when_redelivered(
     db, kafka_bootstrap, topic, consume
 ) -> None:
-    event = SearchEvent(query="emma", books=[])
+    event = search_event(query="emma", books=[])
     publish(kafka_bootstrap, topic, [as_tuple(event)])
     consume(Recorder(), 1, group_id="rerun-group")
     publish(kafka_bootstrap, topic, [as_tuple(event)])  # e.g. the relay sent it again
@@ -68,12 +81,9 @@ def test_an_event_applied_in_an_earlier_run_is_skipped_when_redelivered(
 def test_a_malformed_message_goes_to_the_dlq_and_the_next_good_one_is_applied(
     db, kafka_bootstrap, topic, consume
 ) -> None:
-    good = SearchEvent(query="after the bad one", books=[])
-    publish(
-        kafka_bootstrap,
-        topic,
-        [(b"bad", b"{not json", [("ce_id", b"x")]), as_tuple(good)],
-    )
+    good = search_event(query="after the bad one", books=[])
+    _, _, headers = as_tuple(search_event(query="bad", books=[]))
+    publish(kafka_bootstrap, topic, [(b"bad", b"{not json", headers), as_tuple(good)])
     recorder = Recorder()
 
     stats = consume(recorder, 2)
@@ -91,12 +101,12 @@ def test_a_malformed_message_goes_to_the_dlq_and_the_next_good_one_is_applied(
 def test_a_database_outage_is_waited_out_and_the_batch_applied_not_skipped(
     transactional_db, kafka_bootstrap, topic, consume, monkeypatch
 ) -> None:
-    monkeypatch.setattr("events.consumer.time.sleep", lambda seconds: None)
-    publish(kafka_bootstrap, topic, [as_tuple(SearchEvent(query="kept", books=[]))])
+    monkeypatch.setattr("events.consuming.loop.time.sleep", lambda seconds: None)
+    publish(kafka_bootstrap, topic, [as_tuple(search_event(query="kept", books=[]))])
     attempts = []
 
-    def flaky(events: list[SearchEvent]) -> None:
-        attempts.append([e.query for e in events])
+    def flaky(events: list[Event]) -> None:
+        attempts.append([e.subject for e in events])
         if len(attempts) < 3:
             raise OperationalError(2006, "MySQL server has gone away")
 
@@ -109,18 +119,18 @@ def test_a_database_outage_is_waited_out_and_the_batch_applied_not_skipped(
 def test_an_event_the_database_cannot_store_goes_to_the_dlq_and_the_rest_is_applied(
     transactional_db, kafka_bootstrap, topic, consume, monkeypatch
 ) -> None:
-    monkeypatch.setattr("events.consumer.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("events.consuming.loop.time.sleep", lambda seconds: None)
     publish(
         kafka_bootstrap,
         topic,
-        [as_tuple(SearchEvent(query=q, books=[])) for q in ("fine", "poison", "also fine")],
+        [as_tuple(search_event(query=q, books=[])) for q in ("fine", "poison", "also fine")],
     )
     applied: list[str] = []
 
-    def picky(events: list[SearchEvent]) -> None:
-        if any(event.query == "poison" for event in events):
+    def picky(events: list[Event]) -> None:
+        if any(event.subject == "poison" for event in events):
             raise DataError(1406, "Data too long for column")
-        applied.extend(event.query for event in events)
+        applied.extend(event.subject for event in events)
 
     stats = consume(picky, 3)
 
@@ -134,9 +144,9 @@ def test_an_event_the_database_cannot_store_goes_to_the_dlq_and_the_rest_is_appl
 def test_a_consumer_dying_after_its_transaction_but_before_its_offset_commit_counts_once(
     transactional_db, kafka_bootstrap, topic, consume
 ) -> None:
-    publish(kafka_bootstrap, topic, [as_tuple(SearchEvent(query="kafka", books=[]))])
+    publish(kafka_bootstrap, topic, [as_tuple(search_event(query="kafka", books=[]))])
     group = f"crash-{topic}"
-    first = SearchEventConsumer(group_id=group, apply_batch=apply_trends)
+    first = Consumer(group_id=group, handlers={SEARCH_PERFORMED: apply_trends})
 
     def crash() -> None:
         raise SystemExit("killed between the database commit and the offset commit")
@@ -154,11 +164,11 @@ def test_a_consumer_dying_after_its_transaction_but_before_its_offset_commit_cou
 def test_a_consumer_that_gets_nothing_while_events_wait_rebuilds_its_client(
     db, kafka_bootstrap, topic, monkeypatch
 ) -> None:
-    monkeypatch.setattr("events.consumer.STALL_SECONDS", 1)
-    events = [SearchEvent(query=f"stuck {n}", books=[]) for n in range(3)]
+    monkeypatch.setattr("events.consuming.loop.STALL_SECONDS", 1)
+    events = [search_event(query=f"stuck {n}", books=[]) for n in range(3)]
     publish(kafka_bootstrap, topic, [as_tuple(event) for event in events])
     recorder = Recorder()
-    consumer = SearchEventConsumer(group_id=f"stall-{topic}", apply_batch=recorder)
+    consumer = Consumer(group_id=f"stall-{topic}", handlers={SEARCH_PERFORMED: recorder})
     # What a broken group membership looks like from the loop: polls that bring nothing.
     consumer.consumer.subscribe([f"{topic}.dlq"])
     try:
@@ -186,8 +196,8 @@ class UnreachableKafka:
 def test_during_an_outage_the_stall_check_neither_crashes_nor_drops_the_client(
     monkeypatch, settings
 ) -> None:
-    consumer = SearchEventConsumer.__new__(SearchEventConsumer)
-    consumer.group_id, consumer.rebuilds = "g", 0
+    consumer = Consumer.__new__(Consumer)
+    consumer.group_id, consumer.rebuilds, consumer.topics = "g", 0, ["t"]
     consumer.consumer = old = UnreachableKafka()
 
     def no_broker():
@@ -210,10 +220,37 @@ class ClusterDown:
 def test_a_poll_that_cannot_reach_kafka_returns_nothing_instead_of_ending_the_consumer(
     monkeypatch,
 ) -> None:
-    consumer = SearchEventConsumer.__new__(SearchEventConsumer)
+    consumer = Consumer.__new__(Consumer)
     consumer.group_id, consumer.batch_size, consumer.consumer = "g", 10, ClusterDown()
     pauses: list[float] = []
-    monkeypatch.setattr("events.consumer.time.sleep", pauses.append)
+    monkeypatch.setattr("events.consuming.loop.time.sleep", pauses.append)
 
     assert consumer.poll() == []
     assert pauses == [1]
+
+
+def test_events_of_types_without_a_handler_are_skipped_and_committed_not_dead_lettered(
+    db, kafka_bootstrap, topic, consume
+) -> None:
+    search = search_event(query="handled", books=[])
+    viewed = encode(book_event(BOOK_VIEWED, {**BOOK, "id": 3}))
+    _, value, headers = as_tuple(search_event(query="from the future", books=[]))
+    unknown = [(n, b"com.example.order.placed.v2" if n == "ce_type" else v) for n, v in headers]
+    publish(
+        kafka_bootstrap,
+        topic,
+        [(viewed.key, viewed.value, viewed.headers), (b"x", value, unknown), as_tuple(search)],
+    )
+    recorder = Recorder()
+
+    stats = consume(recorder, 3, group_id="skipping-group")
+
+    assert recorder.queries == ["handled"]
+    assert (stats.applied, stats.skipped, stats.dead_lettered) == (1, 2, 0)
+    assert read_topic(f"{topic}.dlq", 0, timeout=2) == []
+    # Committed past: the group's next run finds nothing left to read.
+    again = Consumer(group_id="skipping-group", handlers={SEARCH_PERFORMED: Recorder()})
+    try:
+        assert again.run(max_messages=1, idle_timeout=3).seen == 0
+    finally:
+        again.close()

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from books.importing import (
+from books.generating import (
     COMBINATIONS,
     MAX_BOOKS_PER_SEED,
     MAX_SEED,

@@ -3,15 +3,15 @@ import datetime
 from django.utils import timezone
 
 from events.checks import check_outbox_backlog
-from events.contract import SearchEvent, encode
 from events.delivery import write_to_outbox
 from events.models import OutboxEvent
+from events.types.search_performed import search_event
 
 CHANGELIST = "/admin/events/outboxevent/"
 
 
 def make_rows() -> dict[str, OutboxEvent]:
-    rows = {name: write_to_outbox(encode(SearchEvent(query=name, books=[]))) for name in "abc"}
+    rows = {name: write_to_outbox([search_event(query=name, books=[])])[0] for name in "abc"}
     OutboxEvent.objects.filter(pk=rows["a"].pk).update(published_at=timezone.now())
     OutboxEvent.objects.filter(pk=rows["b"].pk).update(
         attempts=3,
@@ -54,7 +54,7 @@ def test_retry_now_makes_failing_rows_due_at_once(admin_client) -> None:
 
 
 def test_old_backlog_is_a_warning_of_the_database_checks(db, settings) -> None:
-    write_to_outbox(encode(SearchEvent(query="late", books=[])))
+    write_to_outbox([search_event(query="late", books=[])])[0]
     OutboxEvent.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
     settings.EVENTS_BACKLOG_WARNING_SECONDS = 60
 
@@ -65,13 +65,13 @@ def test_old_backlog_is_a_warning_of_the_database_checks(db, settings) -> None:
 
 
 def test_fresh_backlog_raises_no_warning(db) -> None:
-    write_to_outbox(encode(SearchEvent(query="now", books=[])))
+    write_to_outbox([search_event(query="now", books=[])])[0]
 
     assert check_outbox_backlog(None, databases=["default"]) == []
 
 
 def test_outbox_cannot_be_edited_in_the_admin(admin_client) -> None:
-    row = write_to_outbox(encode(SearchEvent(query="x", books=[])))
+    row = write_to_outbox([search_event(query="x", books=[])])[0]
 
     assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
     response = admin_client.post(f"{CHANGELIST}{row.pk}/change/", {"topic": "other"})

@@ -8,12 +8,13 @@ import pytest
 from django.utils import timezone
 from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 
-from events.consumer import SearchEventConsumer
-from events.contract import SearchEvent, encode
+from events.consuming.dead_letter import DeadLetters
 from events.delivery import DirectSender
 from events.kafka import ReplaceableProducer
 from events.models import OutboxEvent
+from events.registry import encode
 from events.relay import RETRY_BASE_SECONDS, Relay
+from events.types.search_performed import search_event
 from tests.helpers import fill_outbox, wait_until
 
 
@@ -147,9 +148,9 @@ def test_direct_sender_replaces_a_producer_whose_send_failed(monkeypatch) -> Non
     monkeypatch.setattr("events.delivery.new_producer", lambda **_: queue.pop(0))
     sender = DirectSender()
 
-    sender.submit(encode(SearchEvent(query="first", books=[])))
+    sender.submit(encode(search_event(query="first", books=[])))
     assert wait_until(lambda: broken.sent, timeout=5)
-    sender.submit(encode(SearchEvent(query="second", books=[])))
+    sender.submit(encode(search_event(query="second", books=[])))
     assert wait_until(lambda: fresh.sent, timeout=5)
     sender.close(timeout=5)
 
@@ -163,13 +164,12 @@ class Record:
 
 def test_dead_letter_replaces_a_producer_that_did_not_acknowledge_and_fails_the_batch() -> None:
     broken, fresh = FakeProducer(KafkaTimeoutError("no ack")), FakeProducer()
-    consumer = SearchEventConsumer.__new__(SearchEventConsumer)
-    consumer.group_id = "g"
-    consumer._dlq_producer = producers(broken, fresh)
+    dead_letters = DeadLetters(group_id="g")
+    dead_letters.producer = producers(broken, fresh)
 
     with pytest.raises(KafkaTimeoutError):
-        consumer.dead_letter([(Record(), ValueError("bad"))])
-    consumer.dead_letter([(Record(), ValueError("bad"))])
+        dead_letters.send([(Record(), ValueError("bad"))])
+    dead_letters.send([(Record(), ValueError("bad"))])
 
     assert broken.closed_with == 0
     assert fresh.sent == [b"k"]

@@ -1,9 +1,10 @@
 import datetime
 
-from events.contract import SearchEvent
+from events.envelope import Event
+from events.types.search_performed import search_event
 from recommendations.models import Interest
 from recommendations.selectors import recommended_books
-from recommendations.services import apply_search_events
+from recommendations.services import add_interests
 from tests.helpers import T0
 
 
@@ -11,8 +12,8 @@ def book(book_id: int) -> dict:
     return {"id": book_id, "title": f"Book {book_id}", "author": "X"}
 
 
-def event(visitor: str | None, book_ids: list[int], minutes: int = 0) -> SearchEvent:
-    return SearchEvent(
+def event(visitor: str | None, book_ids: list[int], minutes: int = 0) -> Event:
+    return search_event(
         query="q",
         books=[book(i) for i in book_ids],
         visitor_id=visitor,
@@ -21,55 +22,55 @@ def event(visitor: str | None, book_ids: list[int], minutes: int = 0) -> SearchE
 
 
 def test_each_found_book_adds_one_to_the_visitors_interest(db) -> None:
-    apply_search_events([event("v1", [1, 2]), event("v1", [2, 3]), event("v2", [3])])
+    add_interests([event("v1", [1, 2]), event("v1", [2, 3]), event("v2", [3])])
 
     scores = {(i.visitor_id, i.book_id): i.score for i in Interest.objects.all()}
     assert scores == {("v1", 1): 1, ("v1", 2): 2, ("v1", 3): 1, ("v2", 3): 1}
 
 
 def test_events_without_a_visitor_count_for_nobody(db) -> None:
-    apply_search_events([event(None, [1, 2])])
+    add_interests([event(None, [1, 2])])
 
     assert not Interest.objects.exists()
 
 
 def test_later_batches_add_up(db) -> None:
-    apply_search_events([event("v1", [1])])
+    add_interests([event("v1", [1])])
 
-    apply_search_events([event("v1", [1]), event("v1", [1])])
+    add_interests([event("v1", [1]), event("v1", [1])])
 
     assert Interest.objects.get().score == 3
 
 
 def test_an_older_search_arriving_late_keeps_the_newer_book_details(db) -> None:
-    newer = SearchEvent(query="q", books=[{"id": 1, "title": "New"}], visitor_id="v1", time=T0)
-    older = SearchEvent(
+    newer = search_event(query="q", books=[{"id": 1, "title": "New"}], visitor_id="v1", time=T0)
+    older = search_event(
         query="q",
         books=[{"id": 1, "title": "Old"}],
         visitor_id="v1",
         time=T0 - datetime.timedelta(hours=1),
     )
-    apply_search_events([newer])
+    add_interests([newer])
 
-    apply_search_events([older])
+    add_interests([older])
 
     interest = Interest.objects.get()
     assert (interest.score, interest.book["title"], interest.updated_at) == (2, "New", T0)
 
 
 def test_a_newer_search_replaces_the_book_details(db) -> None:
-    apply_search_events([event("v1", [1])])
+    add_interests([event("v1", [1])])
     renamed = {"id": 1, "title": "Renamed", "author": "X"}
 
-    apply_search_events(
-        [SearchEvent(query="q", books=[renamed], visitor_id="v1", time=T0 + datetime.timedelta(1))]
+    add_interests(
+        [search_event(query="q", books=[renamed], visitor_id="v1", time=T0 + datetime.timedelta(1))]
     )
 
     assert Interest.objects.get().book == renamed
 
 
 def test_recommendations_are_the_visitors_top_ten_by_score(db) -> None:
-    apply_search_events([event("v1", list(range(1, 13)))] + [event("v1", [7])] * 3)
+    add_interests([event("v1", list(range(1, 13)))] + [event("v1", [7])] * 3)
 
     recommended = recommended_books(visitor_id="v1")
 

@@ -11,11 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from events.consumer import SearchEventConsumer
-from events.contract import SearchEvent, encode
+from events.consuming import Consumer
 from events.models import OutboxEvent, ProcessedEvent
+from events.registry import encode
 from events.relay import purge_published
 from events.retention import delete_in_batches, retention_cutoff
+from events.types.search_performed import SEARCH_PERFORMED, search_event
 
 NOW = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
 RETENTION = datetime.timedelta(hours=24)
@@ -31,7 +32,7 @@ def _frozen_clock(monkeypatch, settings) -> None:
 
 
 def outbox_row(*, created_at: datetime.datetime, published_at: datetime.datetime | None) -> int:
-    message = encode(SearchEvent(query="q", books=[]))
+    message = encode(search_event(query="q", books=[]))
     return OutboxEvent.objects.create(
         topic="t",
         key=message.key,
@@ -86,7 +87,7 @@ def test_consumer_forgets_its_ce_ids_older_than_the_retention_period_only(
     group = f"retention-{uuid.uuid4().hex[:8]}"
     forgotten = processed(group, PAST_RETENTION)
     kept = {processed(group, AT_CUT_OFF), processed(group, WITHIN_RETENTION)}
-    consumer = SearchEventConsumer(group_id=group, apply_batch=lambda events: None)
+    consumer = Consumer(group_id=group, handlers={SEARCH_PERFORMED: lambda events: None})
     try:
         consumer.purge_processed()
     finally:

@@ -2,10 +2,10 @@
 
 from django.test import Client
 
-from recommendations.services import CONSUMER_GROUP as REC_GROUP
-from recommendations.services import apply_search_events as apply_interests
-from trends.services import CONSUMER_GROUP as TREND_GROUP
-from trends.services import apply_search_events as apply_trends
+from recommendations.handlers import CONSUMER_GROUP as REC_GROUP
+from recommendations.services import add_interests as apply_interests
+from trends.handlers import CONSUMER_GROUP as TREND_GROUP
+from trends.services import count_searches as apply_trends
 
 
 def test_a_search_shows_up_in_trends_and_in_the_searchers_recommendations(

@@ -1,9 +1,9 @@
 import pytest
 
-from events.contract import SearchEvent
-from recommendations.services import apply_search_events as apply_interests
+from events.types.search_performed import search_event
+from recommendations.services import add_interests as apply_interests
 from tests.helpers import T0
-from trends.services import apply_search_events as apply_trends
+from trends.services import count_searches as apply_trends
 
 BOOK = {"id": 5, "title": "Emma", "author": "Jane Austen"}
 VISITOR = "5e" * 16  # a well-formed uid cookie
@@ -12,7 +12,7 @@ VISITOR = "5e" * 16  # a well-formed uid cookie
 @pytest.fixture
 def counted(db) -> None:
     events = [
-        SearchEvent(query=f"query {n}", books=[BOOK], visitor_id=VISITOR, time=T0)
+        search_event(query=f"query {n}", books=[BOOK], visitor_id=VISITOR, time=T0)
         for n in range(12)
         for _ in range(n + 1)
     ]

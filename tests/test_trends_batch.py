@@ -1,16 +1,17 @@
 import datetime
 
-from events.contract import SearchEvent
+from events.envelope import Event
+from events.types.search_performed import search_event
 from tests.helpers import T0
 from trends.models import TrendingQuery
-from trends.services import apply_search_events, normalize_query
+from trends.services import count_searches, normalize_query
 
 BOOK_A = {"id": 1, "title": "A"}
 BOOK_B = {"id": 2, "title": "B"}
 
 
-def event(query: str, books: list[dict], minutes: int = 0) -> SearchEvent:
-    return SearchEvent(query=query, books=books, time=T0 + datetime.timedelta(minutes=minutes))
+def event(query: str, books: list[dict], minutes: int = 0) -> Event:
+    return search_event(query=query, books=books, time=T0 + datetime.timedelta(minutes=minutes))
 
 
 def test_queries_are_trimmed_case_folded_and_whitespace_collapsed() -> None:
@@ -19,7 +20,7 @@ def test_queries_are_trimmed_case_folded_and_whitespace_collapsed() -> None:
 
 
 def test_a_batch_counts_each_normalized_query_and_keeps_its_latest_results(db) -> None:
-    apply_search_events(
+    count_searches(
         [event("Kafka", [BOOK_A], 2), event(" kafka ", [BOOK_B], 5), event("emma", [], 1)]
     )
 
@@ -30,9 +31,9 @@ def test_a_batch_counts_each_normalized_query_and_keeps_its_latest_results(db) -
 
 
 def test_later_batches_add_to_existing_counts(db) -> None:
-    apply_search_events([event("kafka", [BOOK_A], 1)])
+    count_searches([event("kafka", [BOOK_A], 1)])
 
-    apply_search_events([event("KAFKA", [BOOK_B], 2), event("kafka", [BOOK_B], 3)])
+    count_searches([event("KAFKA", [BOOK_B], 2), event("kafka", [BOOK_B], 3)])
 
     trend = TrendingQuery.objects.get()
     assert trend.count == 3
@@ -40,9 +41,9 @@ def test_later_batches_add_to_existing_counts(db) -> None:
 
 
 def test_an_older_event_arriving_late_does_not_replace_newer_results(db) -> None:
-    apply_search_events([event("kafka", [BOOK_B], 10)])
+    count_searches([event("kafka", [BOOK_B], 10)])
 
-    apply_search_events([event("kafka", [BOOK_A], 1)])
+    count_searches([event("kafka", [BOOK_A], 1)])
 
     trend = TrendingQuery.objects.get()
     assert (trend.count, trend.books) == (2, [BOOK_B])
@@ -51,23 +52,23 @@ def test_an_older_event_arriving_late_does_not_replace_newer_results(db) -> None
 def test_a_batch_writes_once_however_many_events_it_holds(
     db, django_assert_max_num_queries
 ) -> None:
-    apply_search_events([event("seed", [])])
+    count_searches([event("seed", [])])
     events = [event(f"q{n % 10}", [BOOK_A], n) for n in range(500)] + [event("seed", [])]
 
     # one INSERT … ON DUPLICATE KEY UPDATE for new and existing trends alike
     with django_assert_max_num_queries(1):
-        apply_search_events(events)
+        count_searches(events)
 
     assert TrendingQuery.objects.get(query="q3").count == 50
 
 
 def test_queries_a_mysql_collation_would_fold_together_are_separate_trends(db) -> None:
-    apply_search_events([event("café", [], 1), event("cafe", [], 2), event("CAFÉ", [], 3)])
+    count_searches([event("café", [], 1), event("cafe", [], 2), event("CAFÉ", [], 3)])
 
     assert {t.query: t.count for t in TrendingQuery.objects.all()} == {"café": 2, "cafe": 1}
 
 
 def test_a_query_that_grows_when_case_folded_is_still_counted(db) -> None:
-    apply_search_events([event("ß" * 200, [])])
+    count_searches([event("ß" * 200, [])])
 
     assert TrendingQuery.objects.get().query == "ss" * 200

@@ -20,3 +20,23 @@ class TrendingQuery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query} ({self.count})"
+
+
+class BookViews(models.Model):
+    """How often a book's page was opened on one day (UTC): the "Most viewed" box sums a week."""
+
+    book_id = models.BigIntegerField()
+    day = models.DateField()
+    views = models.PositiveBigIntegerField(default=0)
+    book = models.JSONField(help_text="The book as the day's latest view event carried it.")
+    last_viewed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "book views"
+        constraints = [
+            models.UniqueConstraint(fields=["book_id", "day"], name="book_views_once_per_day")
+        ]
+        indexes = [models.Index(fields=["day", "book_id"], name="book_views_day_idx")]
+
+    def __str__(self) -> str:
+        return f"book {self.book_id} on {self.day}: {self.views}"

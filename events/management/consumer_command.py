@@ -1,14 +1,14 @@
 from django.core.management.base import CommandError
 
-from events.consumer import BatchApplier, SearchEventConsumer
+from events.consuming import Consumer, Handler
 from events.management.worker import KafkaWorkerCommand
 
 
 class ConsumerCommand(KafkaWorkerCommand):
-    """A long-running consumer of the search topic; subclasses name the group and the batch."""
+    """A long-running consumer group; subclasses name the group and its handler per type."""
 
     group_id: str
-    apply_batch: BatchApplier
+    handlers: dict[str, Handler]
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -32,9 +32,7 @@ class ConsumerCommand(KafkaWorkerCommand):
             raise CommandError("--batch-size must be at least 1.")
         self.install_stop_handlers()
         consumer = self.connect(
-            lambda: SearchEventConsumer(
-                group_id=group, apply_batch=type(self).apply_batch, batch_size=batch_size
-            ),
+            lambda: Consumer(group_id=group, handlers=self.handlers, batch_size=batch_size),
             # A batch job (--timeout / --max-messages) fails at once; a service waits for Kafka.
             wait=timeout is None and max_messages is None,
         )
@@ -46,10 +44,11 @@ class ConsumerCommand(KafkaWorkerCommand):
             )
         finally:
             consumer.close()
-        partitions = ", ".join(map(str, sorted(stats.partitions))) or "none"
+        partitions = ", ".join(sorted(stats.partitions)) or "none"
         self.stdout.write(
             self.style.SUCCESS(
                 f"{group}: {stats.applied} events applied, {stats.duplicates} duplicates skipped, "
-                f"{stats.dead_lettered} dead-lettered; partitions {partitions}."
+                f"{stats.skipped} of other types skipped, {stats.dead_lettered} dead-lettered; "
+                f"partitions {partitions}."
             )
         )

@@ -3,7 +3,7 @@ import logging
 from django import template
 from django.db import DatabaseError
 
-from trends.selectors import top_trends
+from trends.selectors import most_viewed, top_trends
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -18,3 +18,14 @@ def trending_searches() -> dict:
         logger.exception("Trends unavailable")
         trends = []
     return {"trends": trends}
+
+
+@register.inclusion_tag("trends/most_viewed.html")
+def most_viewed_books() -> dict:
+    """The "Most viewed this week" box; empty, never an error, like the Trends box."""
+    try:
+        books = most_viewed()
+    except DatabaseError:
+        logger.exception("Most viewed books unavailable")
+        books = []
+    return {"books": books}

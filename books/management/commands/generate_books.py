@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from books.importing import BATCH_SIZE, MAX_BOOKS_PER_SEED, MAX_SEED, generate_books
+from books.generating import MAX_BOOKS_PER_SEED, MAX_SEED, generate_books
+from books.loading import BATCH_SIZE
 
 
 class Command(BaseCommand):

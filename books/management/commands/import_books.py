@@ -3,14 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from books.importing import (
-    BATCH_SIZE,
-    COLUMNS,
-    MAX_LISTED_PROBLEMS,
-    ImportFileError,
-    count_lines,
-    import_books,
-)
+from books.importing import COLUMNS, ImportFileError, count_lines, import_books
+from books.loading import BATCH_SIZE, MAX_LISTED_PROBLEMS
 
 
 class Command(BaseCommand):

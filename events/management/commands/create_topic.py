@@ -4,6 +4,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from events.kafka import credentials_refused, dead_letter_topic, new_admin
+from events.registry import topics as registered_topics
 
 
 def cluster_size(admin) -> int:
@@ -16,7 +17,10 @@ def min_insync_replicas(replication_factor: int) -> int:
 
 
 class Command(BaseCommand):
-    help = "Create the search topic (KAFKA_TOPIC) and its dead-letter topic, or describe them."
+    help = (
+        "Create the topic of every registered event type and its dead-letter topic, or "
+        "describe them."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -49,7 +53,9 @@ class Command(BaseCommand):
             raise CommandError("--partitions and --replication-factor must be at least 1.")
         configs = self.parse_configs(options["config"])
         servers = ",".join(settings.KAFKA_BOOTSTRAP_SERVERS)
-        topics = [settings.KAFKA_TOPIC, dead_letter_topic(settings.KAFKA_TOPIC)]
+        topics = [
+            name for topic in registered_topics() for name in (topic, dead_letter_topic(topic))
+        ]
         try:
             admin = new_admin(timeout_ms=int(options["timeout"] * 1000))
         except KafkaError as exc:

@@ -1,8 +1,11 @@
 from events.management.consumer_command import ConsumerCommand
-from recommendations.services import CONSUMER_GROUP, apply_search_events
+from recommendations.handlers import CONSUMER_GROUP, HANDLERS
 
 
 class Command(ConsumerCommand):
-    help = "Turn searches from the topic into visitors' interests (group rec-svr)."
+    help = (
+        "Turn searches into visitors' interests, remember the books they opened, and follow "
+        "book changes (group rec-svr). Stops on SIGTERM."
+    )
     group_id = CONSUMER_GROUP
-    apply_batch = staticmethod(apply_search_events)
+    handlers = HANDLERS

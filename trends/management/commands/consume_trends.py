@@ -1,8 +1,11 @@
 from events.management.consumer_command import ConsumerCommand
-from trends.services import CONSUMER_GROUP, apply_search_events
+from trends.handlers import CONSUMER_GROUP, HANDLERS
 
 
 class Command(ConsumerCommand):
-    help = "Count searches from the topic into trends (group trend-svr). Stops on SIGTERM."
+    help = (
+        "Count searches into trends and book views into Most viewed, and follow book changes "
+        "(group trend-svr). Stops on SIGTERM."
+    )
     group_id = CONSUMER_GROUP
-    apply_batch = staticmethod(apply_search_events)
+    handlers = HANDLERS

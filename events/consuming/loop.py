@@ -1,35 +1,30 @@
-"""The one consumer loop behind every search-event consumer.
+"""The one consumer loop behind every consumer group; groups differ only in their handlers.
 
-poll → decode → dead-letter the malformed → drop events this group already applied (by ce_id) →
-apply the batch in one database transaction → commit the offsets. Offsets are committed only
-after the transaction, so a crash at any point redelivers rather than loses, and the ce_id
-record turns the redelivery into a no-op: each event is applied once.
+poll → decode by ce_type → skip the types this group has no handler for → dead-letter the
+malformed → drop events this group already applied (by ce_id) → apply the batch in one
+database transaction → commit the offsets. Offsets are committed only after the transaction,
+so a crash at any point redelivers rather than loses, and the ce_id record turns the
+redelivery into a no-op: each event is applied once.
 """
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db import (
-    DatabaseError,
-    InterfaceError,
-    OperationalError,
-    close_old_connections,
-    transaction,
-)
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 
-from events.contract import MalformedEvent, SearchEvent, decode
-from events.kafka import ReplaceableProducer, dead_letter_topic, new_consumer
-from events.models import ProcessedEvent
-from events.retention import PURGE_EVERY_SECONDS, delete_in_batches, retention_cutoff
+from events import registry
+from events.consuming.dead_letter import DeadLetters
+from events.consuming.dedupe import Handler, apply_once, forget_applied
+from events.envelope import MalformedEvent
+from events.kafka import new_consumer
+from events.retention import PURGE_EVERY_SECONDS
 
 logger = logging.getLogger(__name__)
 
-BatchApplier = Callable[[list[SearchEvent]], None]
 # At most this long between tries, so that a batch follows within seconds of an outage's end.
 MAX_RETRY_DELAY_SECONDS = 5
 # Errors of a service that is away, waited out however long it takes. Any other database error
@@ -51,26 +46,35 @@ class ConsumerStats:
     applied: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
-    partitions: set[int] = field(default_factory=set)
+    # Events of types this group has no handler for: committed past, never dead-lettered.
+    skipped: int = 0
+    # The "topic/partition"s this consumer read records from.
+    partitions: set[str] = field(default_factory=set)
 
     @property
     def seen(self) -> int:
-        return self.applied + self.duplicates + self.dead_lettered
+        return self.applied + self.duplicates + self.dead_lettered + self.skipped
 
 
-class SearchEventConsumer:
+class Consumer:
+    """A consumer group: its id and a handler per event type it applies. It reads the topics of
+    those types; each handler gets a list of events of its type, inside the batch's
+    transaction."""
+
     def __init__(
         self,
         *,
         group_id: str,
-        apply_batch: BatchApplier,
+        handlers: Mapping[str, Handler],
         batch_size: int = 500,
     ) -> None:
         self.group_id = group_id
-        self.apply_batch = apply_batch
+        # By each type's current name, so that an event read under an alias finds its handler.
+        self.handlers = {registry.get(name).name: handler for name, handler in handlers.items()}
+        self.topics = sorted({registry.get(name).topic for name in self.handlers})
         self.batch_size = batch_size
         self.consumer = self.subscribe()
-        self._dlq_producer = ReplaceableProducer()
+        self.dead_letters = DeadLetters(group_id=group_id)
         self.stats = ConsumerStats()
         self.next_purge = 0.0
         self.rebuilds = 0
@@ -112,7 +116,7 @@ class SearchEventConsumer:
 
     def subscribe(self) -> KafkaConsumer:
         consumer = new_consumer(group_id=self.group_id, max_poll_records=self.batch_size)
-        consumer.subscribe([settings.KAFKA_TOPIC])
+        consumer.subscribe(self.topics)
         return consumer
 
     def stalled(self) -> bool:
@@ -121,11 +125,12 @@ class SearchEventConsumer:
         (offsets refused with UnknownMemberId, then nothing polled), like the producer's."""
         try:
             partitions = [
-                TopicPartition(settings.KAFKA_TOPIC, number)
-                for number in self.consumer.partitions_for_topic(settings.KAFKA_TOPIC) or ()
+                TopicPartition(topic, number)
+                for topic in self.topics
+                for number in self.consumer.partitions_for_topic(topic) or ()
             ]
             ends = self.consumer.end_offsets(partitions)
-            assigned = [tp for tp in self.consumer.assignment() if tp.topic == settings.KAFKA_TOPIC]
+            assigned = [tp for tp in self.consumer.assignment() if tp.topic in self.topics]
             if assigned:
                 return any(self.consumer.position(tp) < ends.get(tp, 0) for tp in assigned)
             return not partitions or any(
@@ -163,11 +168,7 @@ class SearchEventConsumer:
         """Forget applied ce_ids past the retention period: redeliveries come long before."""
         self.next_purge = time.monotonic() + PURGE_EVERY_SECONDS
         try:
-            purged = delete_in_batches(
-                ProcessedEvent.objects.filter(
-                    consumer_group=self.group_id, processed_at__lt=retention_cutoff()
-                )
-            )
+            purged = forget_applied(group_id=self.group_id)
         except DatabaseError as exc:
             logger.warning("Could not purge old ce_id records: %s", exc)
             return
@@ -176,7 +177,7 @@ class SearchEventConsumer:
 
     def close(self) -> None:
         self.consumer.close()
-        self._dlq_producer.close(timeout=10)
+        self.dead_letters.close()
 
     def poll(self) -> list:
         """The next records; none while Kafka cannot be reached (kafka-python raises from its
@@ -193,12 +194,18 @@ class SearchEventConsumer:
         """Handle one poll's records, never skipping them: an outage of the database or Kafka
         is waited out; an error that persists (a row this batch cannot store) sends the
         events that cause it to the DLQ, one by one, after a few tries."""
-        decoded, malformed = self.decode_all(records)
+        decoded, malformed, skipped = self.decode_all(records)
         delay = 1.0
         failures = 0
         while True:
             try:
-                self.handle(records, decoded, malformed, one_by_one=failures >= POISON_BATCH_TRIES)
+                self.handle(
+                    records,
+                    decoded,
+                    malformed,
+                    skipped=skipped,
+                    one_by_one=failures >= POISON_BATCH_TRIES,
+                )
                 return
             except (DatabaseError, KafkaError, OSError) as exc:
                 if should_stop():
@@ -212,18 +219,24 @@ class SearchEventConsumer:
                 time.sleep(delay)
                 delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
 
-    @staticmethod
-    def decode_all(records: list) -> tuple[list, list]:
-        """The records as (record, event) pairs, and the malformed ones as (record, error)."""
-        decoded, malformed = [], []
+    def decode_all(self, records: list) -> tuple[list, list, int]:
+        """The records of handled types as (record, event) pairs, the malformed ones as
+        (record, error), and how many were of types this group does not handle."""
+        decoded, malformed, skipped = [], [], 0
         for record in records:
             try:
-                decoded.append((record, decode(record.key, record.value, record.headers)))
+                event_type = registry.type_of(record)
+                if event_type is None or event_type.name not in self.handlers:
+                    skipped += 1
+                    continue
+                decoded.append((record, registry.decode(record, event_type)))
             except MalformedEvent as exc:
                 malformed.append((record, exc))
-        return decoded, malformed
+        return decoded, malformed, skipped
 
-    def handle(self, records: list, decoded: list, malformed: list, *, one_by_one: bool) -> None:
+    def handle(
+        self, records: list, decoded: list, malformed: list, *, skipped: int, one_by_one: bool
+    ) -> None:
         """Apply one poll's decoded events, dead-letter what cannot be applied, then commit
         the records' offsets."""
         rejected = list(malformed)
@@ -240,7 +253,7 @@ class SearchEventConsumer:
             applied, duplicates = self.apply_once([event for _, event in decoded])
         # After the database work, so that a retried batch does not dead-letter twice.
         if rejected:
-            self.dead_letter(rejected)
+            self.dead_letters.send(rejected)
         try:
             self.consumer.commit()
         except CommitFailedError as exc:
@@ -250,58 +263,8 @@ class SearchEventConsumer:
         self.stats.applied += applied
         self.stats.duplicates += duplicates
         self.stats.dead_lettered += len(rejected)
-        self.stats.partitions.update(record.partition for record in records)
+        self.stats.skipped += skipped
+        self.stats.partitions.update(f"{record.topic}/{record.partition}" for record in records)
 
-    def apply_once(self, events: list[SearchEvent]) -> tuple[int, int]:
-        """Apply the events this group has not applied before; returns (applied, duplicates)."""
-        unique = list({event.id: event for event in events}.values())
-        with transaction.atomic():
-            seen = set(
-                ProcessedEvent.objects.filter(
-                    consumer_group=self.group_id, event_id__in=[e.id for e in unique]
-                ).values_list("event_id", flat=True)
-            )
-            fresh = [event for event in unique if event.id not in seen]
-            # A concurrent insert of the same ids fails the transaction: retried, then skipped.
-            ProcessedEvent.objects.bulk_create(
-                [ProcessedEvent(consumer_group=self.group_id, event_id=e.id) for e in fresh]
-            )
-            if fresh:
-                self.apply_batch(fresh)
-        return len(fresh), len(events) - len(fresh)
-
-    def dead_letter(self, malformed: list) -> None:
-        """Copy rejected records to the DLQ, waiting for Kafka's ack before going on. A producer
-        that failed to deliver is replaced, and the batch retried, offsets uncommitted."""
-        producer = self._dlq_producer.get()
-        futures = []
-        for record, error in malformed:
-            logger.warning(
-                "Event at %s/%d@%d sent to the DLQ: %s",
-                record.topic,
-                record.partition,
-                record.offset,
-                error,
-            )
-            headers = [
-                *record.headers,
-                ("dlq_error", str(error).encode()),
-                ("dlq_source_topic", record.topic.encode()),
-                ("dlq_source_partition", str(record.partition).encode()),
-                ("dlq_source_offset", str(record.offset).encode()),
-                ("dlq_consumer_group", self.group_id.encode()),
-            ]
-            futures.append(
-                producer.send(
-                    dead_letter_topic(record.topic),
-                    key=record.key,
-                    value=record.value,
-                    headers=headers,
-                )
-            )
-        try:
-            for future in futures:
-                future.get(timeout=30)
-        except KafkaError as exc:
-            self._dlq_producer.discard(exc)
-            raise
+    def apply_once(self, events: list) -> tuple[int, int]:
+        return apply_once(events, group_id=self.group_id, handlers=self.handlers)

@@ -1,4 +1,5 @@
-"""Adding a consumer batch's counts to existing rows in one statement, new rows included."""
+"""Adding a consumer batch's counts to the read models' rows in one statement, new rows included:
+a database helper of the read models (trends, recommendations, catalogue)."""
 
 from collections.abc import Sequence
 
@@ -13,13 +14,13 @@ def add_counts(
     rows: Sequence[Model],
     *,
     unique_fields: Sequence[str],
-    count_field: str,
+    count_field: str | None,
     time_field: str,
     latest_fields: Sequence[str],
 ) -> None:
     """Insert `rows`; where a row with the same `unique_fields` exists, add this row's
-    `count_field` to it and, if this row's `time_field` is as new or newer, take its
-    `latest_fields` and time.
+    `count_field` to it (if there is one) and, if this row's `time_field` is as new or newer,
+    take its `latest_fields` and time.
 
     The addition happens in the database (INSERT … ON DUPLICATE KEY UPDATE, or ON CONFLICT …
     DO UPDATE on SQLite), so consumers of different partitions adding to the same row at once
@@ -49,16 +50,16 @@ def add_counts(
             incoming = "VALUE({})".format
         else:
             alias, incoming = "AS incoming ", "incoming.{}".format
-    time_column, count_column = columns[time_field], columns[count_field]
+    time_column = columns[time_field]
     updates = [
         f"{columns[name]} = "
         + take_if_newer(incoming(time_column), time_column, incoming(columns[name]), columns[name])
         for name in latest_fields
     ]
-    updates += [
-        f"{time_column} = {later(time_column, incoming(time_column))}",
-        f"{count_column} = {count_column} + {incoming(count_column)}",
-    ]
+    updates.append(f"{time_column} = {later(time_column, incoming(time_column))}")
+    if count_field is not None:
+        count_column = columns[count_field]
+        updates.append(f"{count_column} = {count_column} + {incoming(count_column)}")
     row_sql = f"({', '.join(['%s'] * len(fields))})"
     # Every consumer writes rows in the same order, so that two of them rarely wait on each
     # other's locks in a cycle (a deadlock is retried like any transient error).

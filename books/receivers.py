@@ -1,0 +1,19 @@
+"""Turning single-book writes, from wherever they come (the admin, the API, a shell), into the
+books app's own signals. Both run inside the writing transaction: Book.save() opens one, and
+Django deletes in one. The bulk loaders send `books_added` themselves (bulk_create sends no
+post_save)."""
+
+from books.models import Book
+from books.serializers import book_as_json
+from books.signals import books_added, books_changed, books_removed
+
+
+def announce_saved_book(sender, *, instance: Book, created: bool, raw: bool, **kwargs) -> None:
+    if raw:  # loaddata: a fixture restores rows, it does not change the catalogue
+        return
+    signal = books_added if created else books_changed
+    signal.send(sender=Book, books=[book_as_json(instance)])
+
+
+def announce_deleted_book(sender, *, instance: Book, **kwargs) -> None:
+    books_removed.send(sender=Book, books=[book_as_json(instance)])

@@ -1,0 +1,124 @@
+"""CloudEvents 1.0 in Kafka's binary content mode: the envelope every event type shares.
+
+The attributes travel as `ce_*` headers, the data as the message's JSON value, so that consumers
+which read only the key and the value (the seed tutorial's) understand the message too.
+"""
+
+import datetime
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+# Consumers store ids and visitor ids in columns of this size.
+MAX_ID_LENGTH = 64
+REQUIRED_HEADERS = frozenset({"ce_id", "ce_specversion", "ce_type", "ce_source", "ce_time"})
+
+# Headers that have a field of their own in Event; other ce_* headers are its extensions.
+_READ_ABOVE = REQUIRED_HEADERS | {"ce_subject", "ce_visitorid"}
+
+Headers = list[tuple[str, bytes]]
+
+
+class MalformedEvent(ValueError):
+    """A message that does not follow its event type's contract."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event, as producers build it and consumers' handlers receive it."""
+
+    type: str
+    subject: str
+    data: Any
+    visitor_id: str | None = None
+    # Further CloudEvents extension attributes of the type, by name without the "ce_" prefix.
+    extensions: Mapping[str, str] = field(default_factory=dict)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    time: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.UTC))
+
+
+@dataclass(frozen=True)
+class KafkaMessage:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: Headers
+
+
+def rfc3339(moment: datetime.datetime) -> str:
+    """`moment` as RFC 3339 in UTC, e.g. 2026-12-03T07:44:56Z (what Go's time.Time reads)."""
+    utc = moment.astimezone(datetime.UTC)
+    return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def to_message(event: Event, *, topic: str, key: str, source: str) -> KafkaMessage:
+    headers = [
+        ("ce_specversion", SPEC_VERSION),
+        ("ce_id", event.id),
+        ("ce_source", source),
+        ("ce_type", event.type),
+        ("ce_time", rfc3339(event.time)),
+        ("ce_subject", event.subject),
+        ("content-type", CONTENT_TYPE),
+        *((f"ce_{name}", text) for name, text in event.extensions.items()),
+    ]
+    if event.visitor_id:
+        headers.append(("ce_visitorid", event.visitor_id))
+    return KafkaMessage(
+        topic=topic,
+        key=key.encode(),
+        value=json.dumps(event.data, ensure_ascii=False, separators=(",", ":")).encode(),
+        headers=[(name, text.encode()) for name, text in headers],
+    )
+
+
+def read_headers(headers: Headers | None) -> dict[str, str]:
+    try:
+        return {name: raw.decode() for name, raw in headers or ()}
+    except (UnicodeDecodeError, AttributeError, TypeError, ValueError) as exc:
+        raise MalformedEvent(f"unreadable headers: {exc}") from exc
+
+
+def from_message(
+    attributes: Mapping[str, str], key: bytes | None, value: bytes | None, *, type_name: str
+) -> Event:
+    """The event in a message whose headers are `attributes`; its data is not checked here."""
+    missing = REQUIRED_HEADERS - attributes.keys()
+    if missing:
+        raise MalformedEvent(f"missing headers: {', '.join(sorted(missing))}")
+    if attributes["ce_specversion"] != SPEC_VERSION:
+        raise MalformedEvent(f"unsupported ce_specversion {attributes['ce_specversion']!r}")
+    for name in ("ce_id", "ce_visitorid"):
+        if len(attributes.get(name, "")) > MAX_ID_LENGTH:
+            raise MalformedEvent(f"{name} is longer than {MAX_ID_LENGTH} characters")
+    if not attributes["ce_id"]:
+        raise MalformedEvent("ce_id is empty")
+    try:
+        time = datetime.datetime.fromisoformat(attributes["ce_time"])
+        subject = attributes.get("ce_subject") or (key or b"").decode()
+        data = json.loads(value or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedEvent(f"not UTF-8 JSON: {exc}") from exc
+    except ValueError as exc:
+        raise MalformedEvent(f"ce_time is not an RFC 3339 time: {exc}") from exc
+    if time.tzinfo is None:
+        raise MalformedEvent("ce_time has no time zone")
+    return Event(
+        type=type_name,
+        subject=subject,
+        data=data,
+        visitor_id=attributes.get("ce_visitorid") or None,
+        extensions={
+            name[3:]: text
+            for name, text in attributes.items()
+            if name.startswith("ce_") and name not in _READ_ABOVE
+        },
+        id=attributes["ce_id"],
+        time=time,
+    )
