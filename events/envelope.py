@@ -101,12 +101,13 @@ def from_message(
         raise MalformedEvent("ce_id is empty")
     try:
         time = datetime.datetime.fromisoformat(attributes["ce_time"])
-        subject = attributes.get("ce_subject") or (key or b"").decode()
-        data = json.loads(value or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEvent(f"not UTF-8 JSON: {exc}") from exc
     except ValueError as exc:
         raise MalformedEvent(f"ce_time is not an RFC 3339 time: {exc}") from exc
+    try:
+        subject = attributes.get("ce_subject") or (key or b"").decode()
+        data = json.loads(value or b"")
+    except ValueError as exc:  # not UTF-8, not JSON, or a number too long to read
+        raise MalformedEvent(f"not UTF-8 JSON: {exc}") from exc
     if time.tzinfo is None:
         raise MalformedEvent("ce_time has no time zone")
     return Event(

@@ -142,8 +142,10 @@ def decode(record: Any, event_type: EventType) -> Event:
         attributes = read_headers(record.headers)
         if "ce_type" in attributes:
             event = from_message(attributes, record.key, record.value, type_name=event_type.name)
-        else:
+        elif event_type.adopt is not None:
             event = event_type.adopt(record)
+        else:
+            raise MalformedEvent("missing headers: no ce_type (not a CloudEvent)")
         event_type.validate(event)
         return event
     except MalformedEvent:

@@ -53,7 +53,7 @@ def _check(event: Event) -> None:
     if not event.subject:
         raise MalformedEvent("the query (ce_subject, or else the key) is empty")
     offset = event.extensions.get("resultoffset", "0")
-    if not offset.isdigit():
+    if not (offset.isascii() and offset.isdigit()):
         raise MalformedEvent(f"ce_resultoffset {offset[:40]!r} is not a whole number")
 
 
