@@ -13,10 +13,10 @@ from bench.stats import percentile
 from chaos.load import Sent
 from events.kafka import new_consumer
 from events.models import OutboxEvent, ProcessedEvent
+from recommendations.handlers import CONSUMER_GROUP as REC_GROUP
 from recommendations.models import Interest
-from recommendations.services import CONSUMER_GROUP as REC_GROUP
+from trends.handlers import CONSUMER_GROUP as TREND_GROUP
 from trends.models import TrendingQuery
-from trends.services import CONSUMER_GROUP as TREND_GROUP
 from trends.services import normalize_query, query_digest
 
 BACKLOG_TARGET_SECONDS = 30
