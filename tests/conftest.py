@@ -141,17 +141,44 @@ def new_topic_name(kafka_bootstrap, topic_prefix) -> Callable[[], str]:
     return lambda: f"{topic_prefix}{uuid.uuid4().hex[:8]}"
 
 
+def create_topics(kafka_bootstrap: list[str], names: list[str]) -> None:
+    """Each of `names` and its dead-letter topic, 3 partitions."""
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics(
+        [
+            NewTopic(topic, num_partitions=3, replication_factor=1)
+            for name in names
+            for topic in (name, f"{name}.dlq")
+        ]
+    )
+    admin.close()
+
+
 @pytest.fixture
 def topic(kafka_bootstrap, new_topic_name, settings) -> str:
     """A fresh topic (and its dead-letter topic) for one test, set as KAFKA_TOPIC."""
     name = new_topic_name()
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics(
-        [NewTopic(t, num_partitions=3, replication_factor=1) for t in (name, f"{name}.dlq")]
-    )
-    admin.close()
+    create_topics(kafka_bootstrap, [name])
     settings.KAFKA_TOPIC = name
     return name
+
+
+@pytest.fixture
+def event_topics(topic, kafka_bootstrap, new_topic_name, settings) -> dict[str, str]:
+    """`topic`, and fresh topics (with their DLQs) for book changes and book views: every
+    registered type's topic is the test's own, by setting name.
+
+    Ask for it before `catalogue`: the catalogue's book.added rows take their topic from the
+    settings when they are written, and a consumer of the test's topics must find exactly the
+    test's messages there."""
+    books = {
+        setting: new_topic_name()
+        for setting in ("KAFKA_BOOK_CHANGES_TOPIC", "KAFKA_BOOK_VIEWS_TOPIC")
+    }
+    create_topics(kafka_bootstrap, list(books.values()))
+    for setting, name in books.items():
+        setattr(settings, setting, name)
+    return {"KAFKA_TOPIC": topic, **books}
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, transaction
 from django.test import Client
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from books.models import Book
 from books.serializers import book_as_json
@@ -39,29 +38,6 @@ NEW_BOOK = {
 
 
 # --- Fixtures and helpers ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def event_topics(kafka_bootstrap, new_topic_name, settings) -> dict[str, str]:
-    """Fresh topics (each with its .dlq) for searches, book changes and book views, set as
-    the test's KAFKA_TOPIC, KAFKA_BOOK_CHANGES_TOPIC and KAFKA_BOOK_VIEWS_TOPIC."""
-    names = {
-        "KAFKA_TOPIC": new_topic_name(),
-        "KAFKA_BOOK_CHANGES_TOPIC": new_topic_name(),
-        "KAFKA_BOOK_VIEWS_TOPIC": new_topic_name(),
-    }
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics(
-        [
-            NewTopic(topic, num_partitions=3, replication_factor=1)
-            for name in names.values()
-            for topic in (name, f"{name}.dlq")
-        ]
-    )
-    admin.close()
-    for setting, name in names.items():
-        setattr(settings, setting, name)
-    return names
 
 
 @pytest.fixture

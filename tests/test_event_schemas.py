@@ -13,7 +13,6 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.protocols import Validator
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from books.serializers import book_as_json
 from events import registry
@@ -26,7 +25,6 @@ from events.types.search_performed import SEARCH_PERFORMED, search_event
 from tests.helpers import T0, read_topic
 
 VISITOR = "cd" * 16
-TOPIC_SETTINGS = ("KAFKA_TOPIC", "KAFKA_BOOK_CHANGES_TOPIC", "KAFKA_BOOK_VIEWS_TOPIC")
 
 
 def strict_validator(event_type: EventType) -> Validator:
@@ -51,20 +49,6 @@ def as_cloudevent(key: bytes | None, value: bytes, headers: list[tuple[str, byte
     assert len(names) == len(set(names)), names
     message = CloudEventsKafkaMessage(headers=dict(headers), key=key, value=value)
     return from_binary(message, JSONFormat(), CloudEvent)
-
-
-@pytest.fixture
-def event_topics(kafka_bootstrap, new_topic_name, settings) -> dict[str, str]:
-    """A fresh topic for each of the three topic settings, set for this test."""
-    names = {setting: new_topic_name() for setting in TOPIC_SETTINGS}
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics(
-        [NewTopic(name, num_partitions=3, replication_factor=1) for name in names.values()]
-    )
-    admin.close()
-    for setting, name in names.items():
-        setattr(settings, setting, name)
-    return names
 
 
 @pytest.fixture

@@ -7,10 +7,8 @@ import datetime
 import json
 import uuid
 
-import pytest
 from django.test import Client
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.structs import OffsetAndMetadata
 
 from books.models import Book
@@ -28,27 +26,6 @@ SEED_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # What Go's time.RFC3339 layout reads, for a time in UTC as this project writes it.
 GO_RFC3339_UTC = "%Y-%m-%dT%H:%M:%SZ"
 SEED_BOOK_FIELDS = {"id", "title", "author", "published_at", "description", "created_at"}
-
-
-@pytest.fixture
-def event_topics(topic, kafka_bootstrap, new_topic_name, settings) -> str:
-    """`topic` (the search topic, with its DLQ) and fresh book topics: the trends and
-    recommendations consumers read all three, as their handlers cover book events too.
-
-    Ask for it before `catalogue`: the catalogue's book.added rows take their topic from the
-    settings when they are written, and must not go to the shared default topics."""
-    books = {
-        setting: new_topic_name()
-        for setting in ("KAFKA_BOOK_CHANGES_TOPIC", "KAFKA_BOOK_VIEWS_TOPIC")
-    }
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics(
-        [NewTopic(name, num_partitions=3, replication_factor=1) for name in books.values()]
-    )
-    admin.close()
-    for setting, name in books.items():
-        setattr(settings, setting, name)
-    return topic
 
 
 def seed_book(book_id: int, title: str, author: str) -> dict:
@@ -121,13 +98,13 @@ SEED_SEARCHES = [
 
 
 def test_accepted_seed_searches_are_counted_in_trends_and_interests_once_despite_a_replay(
-    db, kafka_bootstrap, event_topics, settings
+    db, kafka_bootstrap, event_topics, topic, settings
 ) -> None:
     settings.EVENTS_ACCEPT_SEED_EVENTS = True
-    produce_like_the_seed(kafka_bootstrap, event_topics, SEED_SEARCHES)
+    produce_like_the_seed(kafka_bootstrap, topic, SEED_SEARCHES)
     groups = {
-        f"{TREND_GROUP}-{event_topics}": TREND_HANDLERS,
-        f"{REC_GROUP}-{event_topics}": REC_HANDLERS,
+        f"{TREND_GROUP}-{topic}": TREND_HANDLERS,
+        f"{REC_GROUP}-{topic}": REC_HANDLERS,
     }
 
     first = [run_consumer(group, handlers, 5) for group, handlers in groups.items()]
@@ -143,7 +120,7 @@ def test_accepted_seed_searches_are_counted_in_trends_and_interests_once_despite
     # The same group reads the same records again (a reset, a crash before the commit): their
     # ids derive from topic/partition/offset, so each is recognised as already applied.
     for group in groups:
-        rewind(group, event_topics, kafka_bootstrap)
+        rewind(group, topic, kafka_bootstrap)
     again = [run_consumer(group, handlers, 5) for group, handlers in groups.items()]
 
     assert [(s.applied, s.duplicates) for s in again] == [(0, 5), (0, 5)]
@@ -153,13 +130,13 @@ def test_accepted_seed_searches_are_counted_in_trends_and_interests_once_despite
 
 
 def test_seed_searches_go_to_the_dlq_and_count_for_nothing_when_not_accepted(
-    db, kafka_bootstrap, event_topics, settings
+    db, kafka_bootstrap, event_topics, topic, settings
 ) -> None:
     settings.EVENTS_ACCEPT_SEED_EVENTS = False
-    produce_like_the_seed(kafka_bootstrap, event_topics, SEED_SEARCHES[:2])
+    produce_like_the_seed(kafka_bootstrap, topic, SEED_SEARCHES[:2])
     groups = {
-        f"{TREND_GROUP}-{event_topics}": TREND_HANDLERS,
-        f"{REC_GROUP}-{event_topics}": REC_HANDLERS,
+        f"{TREND_GROUP}-{topic}": TREND_HANDLERS,
+        f"{REC_GROUP}-{topic}": REC_HANDLERS,
     }
 
     stats = [run_consumer(group, handlers, 2) for group, handlers in groups.items()]
@@ -167,7 +144,7 @@ def test_seed_searches_go_to_the_dlq_and_count_for_nothing_when_not_accepted(
     assert [(s.applied, s.dead_lettered) for s in stats] == [(0, 2), (0, 2)]
     assert trends() == {}
     assert interests() == {}
-    dead = read_topic(f"{event_topics}.dlq", 4)
+    dead = read_topic(f"{topic}.dlq", 4)
     assert len(dead) == 4
     assert {header_map(m)["dlq_consumer_group"] for m in dead} == set(groups)
     # The seed's message is kept as it came, with the reason beside it.
@@ -187,14 +164,14 @@ def search_and_publish(client: Client, query: str, relay) -> None:
 
 
 def test_with_seed_keys_the_seed_reads_query_and_uid_from_the_key_and_books_from_the_value(
-    client, event_topics, catalogue, relay, settings
+    client, event_topics, topic, catalogue, relay, settings
 ) -> None:
     settings.EVENTS_SEED_KEYS = True
     settings.EVENTS_DELIVERY = "outbox"
 
     search_and_publish(client, "kafka", relay)
 
-    [message] = read_topic(event_topics, 1)
+    [message] = read_topic(topic, 1)
     # The seed's consumers: query, uid := strings.Split(key, ":") (Go), or the Python
     # equivalent below.
     query, uid = message.key.decode().split(":")[0], message.key.decode().split(":")[1]
@@ -219,19 +196,19 @@ def test_with_seed_keys_the_seed_reads_query_and_uid_from_the_key_and_books_from
 
 
 def test_without_seed_keys_the_key_is_the_bare_query(
-    client, event_topics, catalogue, relay, settings
+    client, event_topics, topic, catalogue, relay, settings
 ) -> None:
     settings.EVENTS_SEED_KEYS = False
     settings.EVENTS_DELIVERY = "outbox"
 
     search_and_publish(client, "kafka", relay)
 
-    [message] = read_topic(event_topics, 1)
+    [message] = read_topic(topic, 1)
     assert message.key == b"kafka"
 
 
 def test_with_seed_keys_our_consumers_read_the_query_and_the_visitor_from_the_headers(
-    event_topics, catalogue, relay, settings
+    event_topics, topic, catalogue, relay, settings
 ) -> None:
     # Seed events accepted too: our own events must still be read by their headers, not
     # adopted as the seed's (whose query would come from the key).
@@ -242,11 +219,11 @@ def test_with_seed_keys_our_consumers_read_the_query_and_the_visitor_from_the_he
     search_and_publish(searcher, "Murakami", relay)
     search_and_publish(searcher, "murakami", relay)
     uid = searcher.cookies["uid"].value
-    messages = read_topic(event_topics, 2)
+    messages = read_topic(topic, 2)
     assert sorted(m.key.decode() for m in messages) == [f"Murakami:{uid}", f"murakami:{uid}"]
     groups = {
-        f"{TREND_GROUP}-{event_topics}": TREND_HANDLERS,
-        f"{REC_GROUP}-{event_topics}": REC_HANDLERS,
+        f"{TREND_GROUP}-{topic}": TREND_HANDLERS,
+        f"{REC_GROUP}-{topic}": REC_HANDLERS,
     }
 
     for group, handlers in groups.items():
