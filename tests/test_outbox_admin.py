@@ -5,7 +5,9 @@ from django.utils import timezone
 from events.checks import check_outbox_backlog
 from events.delivery import write_to_outbox
 from events.models import OutboxEvent
-from events.types.search_performed import search_event
+from events.registry import event_types
+from events.types.book_changes import BOOK_CHANGED, book_event
+from events.types.search_performed import SEARCH_PERFORMED, search_event
 
 CHANGELIST = "/admin/events/outboxevent/"
 
@@ -77,3 +79,21 @@ def test_outbox_cannot_be_edited_in_the_admin(admin_client) -> None:
     response = admin_client.post(f"{CHANGELIST}{row.pk}/change/", {"topic": "other"})
     assert response.status_code == 403
     assert OutboxEvent.objects.get(pk=row.pk).topic == row.topic
+
+
+def test_each_row_shows_its_event_type_and_the_type_filter_lists_only_that_type(
+    admin_client,
+) -> None:
+    make_rows()
+    [changed] = write_to_outbox([book_event(BOOK_CHANGED, {"id": 5, "title": "Emma"})])
+
+    everything = admin_client.get(CHANGELIST)
+    only_changes = admin_client.get(CHANGELIST, {"type": BOOK_CHANGED})
+
+    assert SEARCH_PERFORMED in everything.text
+    assert BOOK_CHANGED in everything.text
+    assert [row.pk for row in only_changes.context["cl"].result_list] == [changed.pk]
+    # The filter offers every registered type, without asking the table.
+    cl = only_changes.context["cl"]
+    offered = [choice["display"] for choice in cl.filter_specs[1].choices(cl)]
+    assert {event_type.name for event_type in event_types()} <= set(offered)
