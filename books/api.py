@@ -115,6 +115,8 @@ def change_book(request: HttpRequest, book_id: int, payload: BookIn):
     require_perm(request, "books.change_book")
     try:
         book = update_book(book=book_or_404(book_id), **payload.dict())
+    except Book.DoesNotExist as exc:  # deleted by another request meanwhile
+        raise HttpError(404, f"There is no book with id {book_id}.") from exc
     except DjangoValidationError as exc:
         return Status(400, {"detail": "The book was not saved.", "errors": exc.message_dict})
     return book_as_json(book)

@@ -8,12 +8,14 @@ from books.serializers import book_as_json
 from books.signals import books_added, books_changed, books_removed
 
 
-def announce_saved_book(sender, *, instance: Book, created: bool, raw: bool, **kwargs) -> None:
+def announce_saved_book(
+    sender: type[Book], *, instance: Book, created: bool, raw: bool, **kwargs: object
+) -> None:
     if raw:  # loaddata: a fixture restores rows, it does not change the catalogue
         return
     signal = books_added if created else books_changed
     signal.send(sender=Book, books=[book_as_json(instance)])
 
 
-def announce_deleted_book(sender, *, instance: Book, **kwargs) -> None:
+def announce_deleted_book(sender: type[Book], *, instance: Book, **kwargs: object) -> None:
     books_removed.send(sender=Book, books=[book_as_json(instance)])

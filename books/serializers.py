@@ -1,9 +1,12 @@
 """The seed's JSON shape of a book, shared by the API and the search events."""
 
-import datetime
 from typing import TypedDict
 
 from books.models import Book
+from bookstore_site.timestamps import rfc3339
+
+# A shell may have saved a date given as text: read the value as the field does.
+PUBLISHED_AT = Book._meta.get_field("published_at")
 
 
 class BookJSON(TypedDict):
@@ -20,13 +23,10 @@ def book_as_json(book: Book) -> BookJSON:
         "id": book.pk,
         "title": book.title,
         "author": book.author,
-        "published_at": book.published_at.isoformat(),
+        # A shell may have saved a date given as text: read it as the field does.
+        "published_at": Book._meta.get_field("published_at")
+        .to_python(book.published_at)
+        .isoformat(),
         "description": book.description,
-        "created_at": rfc3339(book.created_at),
+        "created_at": rfc3339(book.created_at, timespec="seconds"),
     }
-
-
-def rfc3339(moment: datetime.datetime) -> str:
-    """RFC 3339 in UTC to the second, e.g. 2026-12-03T07:44:56Z: what Go's time.Time reads (the
-    seed's Go consumers), and what JavaScript and Python's fromisoformat() read too."""
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

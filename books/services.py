@@ -62,10 +62,11 @@ def update_book(
     description: str = "",
     isbn: str | None = None,
 ) -> Book:
-    """Validate and save new values for `book` (its book.changed event with it)."""
+    """Validate and save new values for `book` (its book.changed event with it); raises
+    Book.DoesNotExist if it was deleted meanwhile, rather than adding it again."""
     book.title, book.author, book.published_at = title, author, published_at
     book.description, book.isbn = description, isbn
-    return _save(book)
+    return _save(book, update=True)
 
 
 def delete_book(*, book: Book) -> None:
@@ -73,11 +74,13 @@ def delete_book(*, book: Book) -> None:
     book.delete()
 
 
-def _save(book: Book) -> Book:
+def _save(book: Book, *, update: bool = False) -> Book:
     book.full_clean()
     try:
         with transaction.atomic():
-            book.save()
+            if update and not Book.objects.select_for_update().filter(pk=book.pk).exists():
+                raise Book.DoesNotExist(f"Book {book.pk} was deleted.")
+            book.save(force_update=update)
     except IntegrityError as exc:
         # Another request saved the same ISBN between full_clean() and save().
         raise ValidationError({"isbn": ["Book with this ISBN-13 already exists."]}) from exc

@@ -27,8 +27,9 @@ Arguments:
 books_added = Signal()
 """
 Sent when books were added to the catalogue, inside the transaction that saved them (by
-``books.services`` for one book and by the bulk loaders for each batch), so that receivers can
-write in that same transaction: the books and what announces them commit together, or neither.
+``books.receivers`` on a Book's post_save, and by the bulk loaders for each batch), so that
+receivers can write in that same transaction: the books and what announces them commit
+together, or neither.
 
 Arguments:
 

@@ -27,10 +27,10 @@ class EventTypeFilter(admin.SimpleListFilter):
     title = "event type"
     parameter_name = "type"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [(event_type.name, event_type.name) for event_type in event_types()]
 
-    def queryset(self, request, queryset: QuerySet[OutboxEvent]):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[OutboxEvent]) -> QuerySet:
         return queryset.filter(event_type=self.value()) if self.value() else queryset
 
 

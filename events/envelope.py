@@ -11,10 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bookstore_site.timestamps import rfc3339
+
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 # Consumers store ids and visitor ids in columns of this size.
 MAX_ID_LENGTH = 64
+# An event may be stamped a little ahead of the consumer's clock, not a day: a time far ahead
+# would win every "newest wins" comparison for good.
+MAX_CLOCK_SKEW = datetime.timedelta(days=1)
 REQUIRED_HEADERS = frozenset({"ce_id", "ce_specversion", "ce_type", "ce_source", "ce_time"})
 
 # Headers that have a field of their own in Event; other ce_* headers are its extensions.
@@ -47,14 +52,6 @@ class KafkaMessage:
     key: bytes
     value: bytes
     headers: Headers
-
-
-def rfc3339(moment: datetime.datetime) -> str:
-    """`moment` as RFC 3339 in UTC, e.g. 2026-12-03T07:44:56Z (what Go's time.Time reads)."""
-    utc = moment.astimezone(datetime.UTC)
-    return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds").replace(
-        "+00:00", "Z"
-    )
 
 
 def to_message(event: Event, *, topic: str, key: str, source: str) -> KafkaMessage:
@@ -101,7 +98,11 @@ def from_message(
         raise MalformedEvent("ce_id is empty")
     try:
         time = datetime.datetime.fromisoformat(attributes["ce_time"])
-    except ValueError as exc:
+        if time.tzinfo is not None:
+            # Near year 1 or 9999 the conversion overflows; the handlers and the database
+            # would fail on such a time later, in every retry of the batch.
+            time = time.astimezone(datetime.UTC)
+    except (ValueError, OverflowError) as exc:
         raise MalformedEvent(f"ce_time is not an RFC 3339 time: {exc}") from exc
     try:
         subject = attributes.get("ce_subject") or (key or b"").decode()
@@ -110,6 +111,8 @@ def from_message(
         raise MalformedEvent(f"not UTF-8 JSON: {exc}") from exc
     if time.tzinfo is None:
         raise MalformedEvent("ce_time has no time zone")
+    if time > datetime.datetime.now(datetime.UTC) + MAX_CLOCK_SKEW:
+        raise MalformedEvent(f"ce_time {attributes['ce_time']} is in the future")
     return Event(
         type=type_name,
         subject=subject,

@@ -9,7 +9,7 @@ from events.registry import EventType, event_types
 logger = logging.getLogger(__name__)
 
 
-def announce(event_type: EventType, sender, **arguments) -> None:
+def announce(event_type: EventType, sender: object, **arguments: object) -> None:
     """Build the type's events from its signal's arguments and hand them to delivery.
 
     A lossless type's failure propagates, so that the write it records rolls back with it; any

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError
@@ -124,6 +125,12 @@ def topic_prefix() -> str:
             admin.delete_topics(ours)
     finally:
         admin.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """The home page's boxes are cached for seconds per process: each test starts without."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -237,3 +237,20 @@ def test_changing_or_deleting_a_missing_book_is_404(admin_client, method) -> Non
 
     assert response.status_code == 404
     assert response.json()["detail"] == "There is no book with id 999999."
+
+
+def test_changing_a_book_deleted_meanwhile_is_404_and_does_not_add_it_again(
+    admin_client, make_book, monkeypatch
+) -> None:
+    book = make_book(title="Going")
+    book_id = book.pk
+    stale = Book.objects.get(pk=book_id)
+    book.delete()
+    # As if the book was read before another request deleted it.
+    monkeypatch.setattr("books.api.book_or_404", lambda book_id: stale)
+
+    response = admin_client.put(f"/api/books/{book_id}", NEW_BOOK, content_type="application/json")
+
+    assert response.status_code == 404
+    assert not Book.objects.filter(pk=book_id).exists()
+    assert not outbox_events(BOOK_CHANGED)

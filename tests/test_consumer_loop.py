@@ -116,8 +116,17 @@ def test_a_database_outage_is_waited_out_and_the_batch_applied_not_skipped(
     assert stats.applied == 1
 
 
-def test_an_event_the_database_cannot_store_goes_to_the_dlq_and_the_rest_is_applied(
-    transactional_db, kafka_bootstrap, topic, consume, monkeypatch
+@pytest.mark.parametrize(
+    "error",
+    [
+        DataError(1406, "Data too long for column"),
+        # A handler's own failure on an event it cannot take: not a reason to die on the batch.
+        OverflowError("date value out of range"),
+    ],
+    ids=["database", "handler"],
+)
+def test_an_event_that_cannot_be_applied_goes_to_the_dlq_and_the_rest_is_applied(
+    transactional_db, kafka_bootstrap, topic, consume, monkeypatch, error
 ) -> None:
     monkeypatch.setattr("events.consuming.loop.time.sleep", lambda seconds: None)
     publish(
@@ -129,7 +138,7 @@ def test_an_event_the_database_cannot_store_goes_to_the_dlq_and_the_rest_is_appl
 
     def picky(events: list[Event]) -> None:
         if any(event.subject == "poison" for event in events):
-            raise DataError(1406, "Data too long for column")
+            raise error
         applied.extend(event.subject for event in events)
 
     stats = consume(picky, 3)
@@ -138,7 +147,7 @@ def test_an_event_the_database_cannot_store_goes_to_the_dlq_and_the_rest_is_appl
     assert (stats.applied, stats.dead_lettered) == (2, 1)
     [dead] = read_topic(f"{topic}.dlq", 1)
     assert dead.key == b"poison"
-    assert "Data too long" in header_map(dead)["dlq_error"]
+    assert str(error.args[-1]) in header_map(dead)["dlq_error"]
 
 
 def test_a_consumer_dying_after_its_transaction_but_before_its_offset_commit_counts_once(

@@ -48,6 +48,7 @@ class FakeProducer:
 
     def send(self, topic, *, key, value, headers) -> FakeFuture:
         self.sent.append(key)
+        self.headers = headers
         return FakeFuture(self.error)
 
     def flush(self, timeout: float) -> None:
@@ -173,3 +174,16 @@ def test_dead_letter_replaces_a_producer_that_did_not_acknowledge_and_fails_the_
 
     assert broken.closed_with == 0
     assert fresh.sent == [b"k"]
+
+
+def test_a_record_with_a_header_without_a_value_is_dead_lettered_not_a_crash() -> None:
+    producer = FakeProducer()
+    dead_letters = DeadLetters(group_id="g")
+    dead_letters.producer = producers(producer)
+    record = Record()
+    record.headers = [("ce_id", None)]
+
+    dead_letters.send([(record, ValueError("unreadable headers"))])
+
+    assert producer.sent == [b"k"]
+    assert ("ce_id", b"") in producer.headers

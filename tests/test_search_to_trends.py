@@ -1,5 +1,6 @@
 """The whole walk: a search on the page → outbox → relay → Kafka → both consumers → the page."""
 
+from django.core.cache import cache
 from django.test import Client
 
 from recommendations.handlers import CONSUMER_GROUP as REC_GROUP
@@ -19,6 +20,7 @@ def test_a_search_shows_up_in_trends_and_in_the_searchers_recommendations(
 
     consume(apply_trends, 3, group_id=f"{TREND_GROUP}-{topic}")
     consume(apply_interests, 3, group_id=f"{REC_GROUP}-{topic}")
+    cache.clear()  # the boxes the searches' pages cached expire (trends.BOX_CACHE_SECONDS)
 
     page = searcher.get("/").text
     trends = page.split('id="trends-heading"')[1].split("</section>")[0]

@@ -3,7 +3,7 @@ import datetime
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from catalogue.selectors import current_books
+from catalogue.selectors import current_books, removed_book_ids
 from trends.models import BookViews, TrendingQuery
 
 DEFAULT_TRENDS = 10
@@ -25,11 +25,11 @@ def most_viewed(*, limit: int = MOST_VIEWED, days: int = MOST_VIEWED_DAYS) -> li
     """The books opened most often in the last `days` days (today included, UTC), each with
     its `views`; removed books are left out."""
     since = timezone.now().astimezone(datetime.UTC).date() - datetime.timedelta(days=days - 1)
-    recent = BookViews.objects.filter(day__gte=since)
+    recent = BookViews.objects.filter(day__gte=since).exclude(book_id__in=removed_book_ids())
     top = list(
         recent.values("book_id")
         .annotate(total=Sum("views"), last=Max("last_viewed_at"))
-        .order_by("-total", "-last", "book_id")[: limit * 2]
+        .order_by("-total", "-last", "book_id")[:limit]
     )
     latest = {
         row.book_id: row.book
@@ -37,4 +37,4 @@ def most_viewed(*, limit: int = MOST_VIEWED, days: int = MOST_VIEWED_DAYS) -> li
     }
     views = {t["book_id"]: t["total"] for t in top}
     books = current_books([latest[t["book_id"]] for t in top])
-    return [{**book, "views": views[book["id"]]} for book in books][:limit]
+    return [{**book, "views": views[book["id"]]} for book in books]

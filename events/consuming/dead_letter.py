@@ -28,7 +28,8 @@ class DeadLetters:
                 error,
             )
             headers = [
-                *(record.headers or ()),
+                # A header without a value (one reason to be here) cannot be sent as None.
+                *((name, value or b"") for name, value in record.headers or ()),
                 ("dlq_error", str(error).encode()),
                 ("dlq_source_topic", record.topic.encode()),
                 ("dlq_source_partition", str(record.partition).encode()),

@@ -207,13 +207,17 @@ class Consumer:
                     one_by_one=failures >= POISON_BATCH_TRIES,
                 )
                 return
-            except (DatabaseError, KafkaError, OSError) as exc:
+            except Exception as exc:  # a handler's own error too: retried, then the events
+                # that cause it are dead-lettered, rather than the consumer dying on the batch
+                # again and again
                 if should_stop():
                     # Uncommitted offsets: these records are redelivered to the next consumer.
                     logger.warning("Stopping with an unapplied batch (%s); it is redelivered", exc)
                     return
                 if not isinstance(exc, TRANSIENT_ERRORS):
                     failures += 1
+                    if not isinstance(exc, DatabaseError | KafkaError | OSError):
+                        logger.exception("A handler failed on this batch")
                 logger.warning("Batch not applied (%s); retrying in %.0f s", exc, delay)
                 close_old_connections()
                 time.sleep(delay)
@@ -245,7 +249,9 @@ class Consumer:
             for record, event in decoded:
                 try:
                     done, repeated = self.apply_once([event])
-                except DatabaseError as exc:
+                except TRANSIENT_ERRORS:
+                    raise  # an outage, not this event: the whole batch waits
+                except Exception as exc:
                     rejected.append((record, exc))
                     continue
                 applied, duplicates = applied + done, duplicates + repeated

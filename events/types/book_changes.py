@@ -9,6 +9,7 @@
 """
 
 from functools import partial
+from typing import Any
 
 from books.signals import books_added, books_changed, books_removed
 from events.envelope import Event, MalformedEvent
@@ -19,11 +20,11 @@ BOOK_CHANGED = "com.event-books.book.changed.v1"
 BOOK_REMOVED = "com.event-books.book.removed.v1"
 
 
-def book_event(name: str, book: dict, **envelope) -> Event:
+def book_event(name: str, book: dict, **envelope: Any) -> Event:
     return Event(type=name, subject=str(book["id"]), data=book, **envelope)
 
 
-def _build(name: str, *, books: list[dict], **kwargs) -> list[Event]:
+def _build(name: str, *, books: list[dict], **kwargs: object) -> list[Event]:
     return [book_event(name, book) for book in books]
 
 
@@ -32,7 +33,11 @@ def check_book_subject(event: Event) -> None:
         raise MalformedEvent(f"ce_subject {event.subject[:40]!r} is not the book's id")
 
 
-BOOK_CHANGE_TYPES = [
+for name, signal in (
+    (BOOK_ADDED, books_added),
+    (BOOK_CHANGED, books_changed),
+    (BOOK_REMOVED, books_removed),
+):
     register(
         EventType(
             name=name,
@@ -45,9 +50,3 @@ BOOK_CHANGE_TYPES = [
             check=check_book_subject,
         )
     )
-    for name, signal in (
-        (BOOK_ADDED, books_added),
-        (BOOK_CHANGED, books_changed),
-        (BOOK_REMOVED, books_removed),
-    )
-]

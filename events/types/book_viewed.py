@@ -14,11 +14,11 @@ from events.types.book_changes import book_event, check_book_subject
 BOOK_VIEWED = "com.event-books.book.viewed.v1"
 
 
-def _build(*, book: dict, visitor_id: str | None, **kwargs) -> list[Event]:
+def _build(*, book: dict, visitor_id: str | None, **kwargs: object) -> list[Event]:
     return [book_event(BOOK_VIEWED, book, visitor_id=visitor_id)]
 
 
-VIEWED = register(
+register(
     EventType(
         name=BOOK_VIEWED,
         topic_setting="KAFKA_BOOK_VIEWS_TOPIC",

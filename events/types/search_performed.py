@@ -12,6 +12,7 @@
 import datetime
 import hashlib
 import json
+from typing import Any
 
 from django.conf import settings
 
@@ -35,11 +36,9 @@ def search_event(
     )
 
 
-def result_offset(event: Event) -> int:
-    return int(event.extensions.get("resultoffset", "0"))
-
-
-def _build(*, query: str, offset: int, results: list[dict], visitor_id: str | None, **kwargs):
+def _build(
+    *, query: str, offset: int, results: list[dict], visitor_id: str | None, **kwargs: object
+) -> list[Event]:
     return [search_event(query=query, books=results, visitor_id=visitor_id, offset=offset)]
 
 
@@ -57,7 +56,7 @@ def _check(event: Event) -> None:
         raise MalformedEvent(f"ce_resultoffset {offset[:40]!r} is not a whole number")
 
 
-def _adopt(record) -> Event:
+def _adopt(record: Any) -> Event:
     """A search event of the seed's web service: no headers, key "<query>:<uid>" (or the query
     alone, in its first chapter). Its id is derived from where it sits in the topic, so that a
     redelivery is recognised as the same event."""
@@ -74,7 +73,7 @@ def _adopt(record) -> Event:
     )
 
 
-SEARCH = register(
+register(
     EventType(
         name=SEARCH_PERFORMED,
         topic_setting="KAFKA_TOPIC",

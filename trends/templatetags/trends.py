@@ -1,6 +1,8 @@
 import logging
+from collections.abc import Callable
 
 from django import template
+from django.core.cache import cache
 from django.db import DatabaseError
 
 from trends.selectors import most_viewed, top_trends
@@ -8,24 +10,29 @@ from trends.selectors import most_viewed, top_trends
 register = template.Library()
 logger = logging.getLogger(__name__)
 
+# Both boxes are the same for every visitor and fed by consumers seconds behind anyway: each web
+# process reads them at most this often instead of on every page (a search page's queries are
+# what the web's CPU goes on; docs/reliability.md).
+BOX_CACHE_SECONDS = 5
+
+
+def _cached(name: str, read: Callable[[], list]) -> list:
+    """`read()`, from this process's cache when recent; empty, never an error, when the table
+    is away (and not cached, so that it shows again as soon as the database is back)."""
+    try:
+        return cache.get_or_set(f"trends.box.{name}", read, BOX_CACHE_SECONDS)
+    except DatabaseError:
+        logger.exception("The %s box is unavailable", name)
+        return []
+
 
 @register.inclusion_tag("trends/trending_searches.html")
 def trending_searches() -> dict:
-    """The Trends box; empty, never an error, when nothing was counted or the table is away."""
-    try:
-        trends = top_trends()
-    except DatabaseError:
-        logger.exception("Trends unavailable")
-        trends = []
-    return {"trends": trends}
+    """The Trends box."""
+    return {"trends": _cached("trends", top_trends)}
 
 
 @register.inclusion_tag("trends/most_viewed.html")
 def most_viewed_books() -> dict:
-    """The "Most viewed this week" box; empty, never an error, like the Trends box."""
-    try:
-        books = most_viewed()
-    except DatabaseError:
-        logger.exception("Most viewed books unavailable")
-        books = []
-    return {"books": books}
+    """The "Most viewed this week" box."""
+    return {"books": _cached("most_viewed", most_viewed)}
