@@ -15,6 +15,16 @@ from events.types.search_performed import search_event
 
 REPO = Path(__file__).resolve().parent.parent
 
+# A book as events carry it (books.serializers.book_as_json), for tests that need no database.
+EMMA = {
+    "id": 7,
+    "title": "Emma",
+    "author": "Jane Austen",
+    "published_at": "1815-12-23",
+    "description": "",
+    "created_at": "2026-12-03T07:44:56Z",
+}
+
 # A fixed event time, so that tests comparing timestamps or ordering events by time don't
 # depend on the clock.
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)

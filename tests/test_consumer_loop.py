@@ -11,18 +11,9 @@ from events.registry import encode
 from events.types.book_changes import book_event
 from events.types.book_viewed import BOOK_VIEWED
 from events.types.search_performed import SEARCH_PERFORMED, search_event
-from tests.helpers import header_map, read_topic
+from tests.helpers import EMMA, header_map, read_topic
 from trends.models import TrendingQuery
 from trends.services import count_searches as apply_trends
-
-BOOK = {
-    "id": 1,
-    "title": "Emma",
-    "author": "Jane Austen",
-    "published_at": "1815-12-23",
-    "description": "",
-    "created_at": "2026-12-03T07:44:56Z",
-}
 
 
 def publish(kafka_bootstrap, topic: str, messages: list[tuple[bytes, bytes, list]]) -> None:
@@ -242,7 +233,7 @@ def test_events_of_types_without_a_handler_are_skipped_and_committed_not_dead_le
     db, kafka_bootstrap, topic, consume
 ) -> None:
     search = search_event(query="handled", books=[])
-    viewed = encode(book_event(BOOK_VIEWED, {**BOOK, "id": 3}))
+    viewed = encode(book_event(BOOK_VIEWED, {**EMMA, "id": 3}))
     _, value, headers = as_tuple(search_event(query="from the future", books=[]))
     unknown = [(n, b"com.example.order.placed.v2" if n == "ce_type" else v) for n, v in headers]
     publish(

@@ -10,15 +10,7 @@ from kafka import KafkaProducer
 from events.registry import encode
 from events.types.book_changes import BOOK_CHANGED, book_event
 from events.types.search_performed import search_event
-
-BOOK = {
-    "id": 7,
-    "title": "Emma",
-    "author": "Jane Austen",
-    "published_at": "1815-12-23",
-    "description": "",
-    "created_at": "2026-12-03T07:44:56Z",
-}
+from tests.helpers import EMMA
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +25,8 @@ def _default_signal_handlers():
 def test_watch_topic_prints_events_of_every_registered_topic_and_flags_the_malformed(
     kafka_bootstrap, event_topics
 ) -> None:
-    search = encode(search_event(query="kafka", books=[BOOK], visitor_id="v1"))
-    changed = encode(book_event(BOOK_CHANGED, BOOK))
+    search = encode(search_event(query="kafka", books=[EMMA], visitor_id="v1"))
+    changed = encode(book_event(BOOK_CHANGED, EMMA))
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
     for message in (search, changed):
         producer.send(message.topic, key=message.key, value=message.value, headers=message.headers)
