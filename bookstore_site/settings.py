@@ -77,6 +77,8 @@ EVENTS_ACCEPT_SEED_EVENTS = _read("EVENTS_ACCEPT_SEED_EVENTS", _strict_bool, Fal
 # Published outbox rows (deleted by the relay) and the consumers' record of applied ce_ids
 # (deleted by each consumer) are kept this long.
 EVENTS_RETENTION_HOURS = _read("EVENTS_RETENTION_HOURS", env.int, 24 * 7)
+# A relay or consumer whose loop has not beaten for this long is stalled (manage.py check_workers).
+EVENTS_WORKER_STALL_SECONDS = _read("EVENTS_WORKER_STALL_SECONDS", env.int, 60)
 # Pending rows older than this make `manage.py check --database default` warn (events.W001).
 EVENTS_BACKLOG_WARNING_SECONDS = _read("EVENTS_BACKLOG_WARNING_SECONDS", env.int, 300)
 

@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.db import InterfaceError, OperationalError
 from django.urls import include, path
 
-from bookstore_site import errors
+from bookstore_site import errors, health
 from bookstore_site.api import api
 
 admin.site.site_header = "event-books administration"
 admin.site.site_title = "event-books admin"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),  # errors.API_PREFIX
     path("", include("books.urls")),

@@ -77,3 +77,20 @@ class ProcessedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consumer_group}: {self.event_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A relay's or a consumer's latest sign of life, written by its loop every few seconds
+    (events/heartbeats.py) and read by `manage.py check_workers`."""
+
+    worker = models.CharField(max_length=255, unique=True, help_text="kind:name@host:pid")
+    kind = models.CharField(max_length=20, help_text="relay or consumer")
+    name = models.CharField(max_length=100, help_text="The consumer group, or 'relay'.")
+    host = models.CharField(max_length=100)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.worker

@@ -18,6 +18,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from kafka.errors import KafkaError, KafkaTimeoutError
 
+from events.heartbeats import Heartbeat
 from events.kafka import ReplaceableProducer
 from events.models import OutboxEvent
 from events.retention import PURGE_EVERY_SECONDS, delete_in_batches, retention_cutoff
@@ -71,6 +72,7 @@ class Relay:
         self.failing_since: float | None = None
         self.next_stuck_report = 0.0
         self.next_purge = 0.0
+        self.heartbeat = Heartbeat(kind="relay", name="relay")
 
     def publish_batch(self) -> BatchResult:
         """Claim up to one batch of rows, publish them, and record each outcome.
@@ -150,6 +152,7 @@ class Relay:
         """Publish until asked to stop, riding out outages of Kafka and the database."""
         delay = poll_interval
         while not should_stop():
+            self.heartbeat.beat()
             result = self.tick()
             if result is not None and result.claimed == self.batch_size and not result.failed:
                 # More may be waiting. After a partial batch the relay pauses instead: under
@@ -159,6 +162,7 @@ class Relay:
             healthy = result is not None and not result.failed
             delay = poll_interval if healthy else min(delay * 2, MAX_BACKOFF_SECONDS)
             time.sleep(delay)
+        self.heartbeat.stop()
 
     def tick(self) -> BatchResult | None:
         """One pass of the loop: a batch, then a purge when one is due. None when the batch

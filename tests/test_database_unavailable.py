@@ -157,8 +157,13 @@ def test_database_outage_answers_503_and_the_site_recovers_without_restart(
     for site in sites:
         assert [site.get(page).status for page in pages] == [200] * 4
 
+    for site in sites:
+        assert (site.get("/healthz").status, site.get("/readyz").status) == (200, 200)
+
     private_mariadb.run("stop", "mariadb")
     for site in sites:
+        # Alive (no restart wanted), not ready (no traffic wanted) until the database is back.
+        assert (site.get("/healthz").status, site.get("/readyz").status) == (200, 503)
         for page in ("/", "/?q=kafka", "/admin/"):
             assert_unavailable_page(site.get(page))
         api = site.get("/api/books?q=kafka")
@@ -170,12 +175,15 @@ def test_database_outage_answers_503_and_the_site_recovers_without_restart(
     private_mariadb.run("start", "mariadb")
     for site in sites:
         assert [site.get(page).status for page in pages] == [200] * 4, f"DEBUG={site.debug}"
+        assert site.get("/readyz").status == 200
         assert site.process.poll() is None
 
     for site in sites:
         log = site.log.read_text()
-        # One WARNING line per request answered 503, nothing at ERROR, no traceback.
+        # One WARNING line per request answered 503 (and per probe that found it not ready),
+        # nothing at ERROR, no traceback.
         assert len(re.findall(r" WARNING django.request: Database unavailable", log)) == 4, log
+        assert len(re.findall(r" WARNING django.request: Not ready", log)) == 1, log
         assert "ERROR" not in log, log
         assert "Traceback" not in log, log
 

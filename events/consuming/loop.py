@@ -20,6 +20,7 @@ from events import registry
 from events.consuming.dead_letter import DeadLetters
 from events.consuming.dedupe import Handler, apply_once, forget_applied
 from events.envelope import MalformedEvent
+from events.heartbeats import Heartbeat
 from events.kafka import new_consumer
 from events.retention import PURGE_EVERY_SECONDS
 
@@ -75,6 +76,7 @@ class Consumer:
         self.batch_size = batch_size
         self.consumer = self.subscribe()
         self.dead_letters = DeadLetters(group_id=group_id)
+        self.heartbeat = Heartbeat(kind="consumer", name=group_id)
         self.stats = ConsumerStats()
         self.next_purge = 0.0
         self.rebuilds = 0
@@ -91,6 +93,7 @@ class Consumer:
         last_message_at = progress_at = time.monotonic()
         waiting_for_partitions = True
         while not should_stop():
+            self.heartbeat.beat()
             if max_messages is not None and self.stats.seen >= max_messages:
                 break
             records = self.poll()
@@ -176,6 +179,7 @@ class Consumer:
             logger.info("Forgot %d ce_id records past retention", purged)
 
     def close(self) -> None:
+        self.heartbeat.stop()
         self.consumer.close()
         self.dead_letters.close()
 
