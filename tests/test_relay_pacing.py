@@ -5,6 +5,16 @@ from events import relay as relay_module
 from events.relay import MAX_BACKOFF_SECONDS, BatchResult, Relay
 
 
+class NoHeartbeat:
+    """Pacing is pure arithmetic: no database to record heartbeats in."""
+
+    def beat(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
 class ScriptedRelay(Relay):
     """Claims the given numbers of rows, one batch after another; None stands for a batch that
     could not be tried (Kafka unreachable), a negative number for a batch nothing of which
@@ -13,6 +23,7 @@ class ScriptedRelay(Relay):
     def __init__(self, claims: list[int | None]) -> None:
         super().__init__(producer=None, batch_size=10)
         self.claims = claims
+        self.heartbeat = NoHeartbeat()
 
     def tick(self) -> BatchResult | None:
         claimed = self.claims.pop(0)
