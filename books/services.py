@@ -4,11 +4,13 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 
 from books.models import Book
 from books.selectors import BookPage, search_books
 from books.serializers import book_as_json
 from books.signals import book_viewed, search_performed
+from bookstore_site.errors import is_database_unavailable
 
 
 def perform_search(*, query: str, offset: int, limit: int, visitor_id: str | None) -> BookPage:
@@ -16,8 +18,8 @@ def perform_search(*, query: str, offset: int, limit: int, visitor_id: str | Non
     query = query.strip()
     page = search_books(query=query, offset=offset, limit=limit)
     if query:
-        search_performed.send_robust(
-            sender=Book,
+        _announce(
+            search_performed,
             query=query,
             offset=offset,
             limit=limit,
@@ -30,7 +32,16 @@ def perform_search(*, query: str, offset: int, limit: int, visitor_id: str | Non
 
 def record_view(*, book: Book, visitor_id: str | None) -> None:
     """Announce that a visitor opened `book`'s page."""
-    book_viewed.send_robust(sender=Book, book=book_as_json(book), visitor_id=visitor_id)
+    _announce(book_viewed, book=book_as_json(book), visitor_id=visitor_id)
+
+
+def _announce(signal: Signal, **arguments: object) -> None:
+    """Send `signal` robustly (a failing receiver is logged, the request goes on), except that
+    a database outage fails the request, answered 503, rather than let it succeed without the
+    event it owes: the database went away between the search and its outbox row."""
+    for _receiver, outcome in signal.send_robust(sender=Book, **arguments):
+        if isinstance(outcome, Exception) and is_database_unavailable(outcome):
+            raise outcome
 
 
 def create_book(

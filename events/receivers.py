@@ -1,8 +1,9 @@
 """The one receiver behind every registered event type: signal arguments in, events delivered."""
 
 import logging
-from functools import partial
+from collections.abc import Callable
 
+from bookstore_site.errors import is_database_unavailable
 from events.delivery import deliver
 from events.registry import EventType, event_types
 
@@ -12,20 +13,30 @@ logger = logging.getLogger(__name__)
 def announce(event_type: EventType, sender: object, **arguments: object) -> None:
     """Build the type's events from its signal's arguments and hand them to delivery.
 
-    A lossless type's failure propagates, so that the write it records rolls back with it; any
-    other type's is logged and the request goes on (a search must not fail for its event)."""
+    A lossless type's failure propagates, so that the write it records rolls back with it; so
+    does a database outage (the caller answers 503 rather than succeed without its event). Any
+    other failure is logged and the request goes on: a search must not fail for its event."""
     try:
         deliver(event_type, list(event_type.build(**arguments)))
-    except Exception:
-        if event_type.lossless:
+    except Exception as exc:
+        if event_type.lossless or is_database_unavailable(exc):
             raise
         logger.exception("Could not hand a %s event to delivery", event_type.name)
+
+
+def receiver_for(event_type: EventType) -> Callable[..., None]:
+    def receive(sender: object, **arguments: object) -> None:
+        announce(event_type, sender, **arguments)
+
+    # send_robust names a failing receiver by its __qualname__ (a partial has none).
+    receive.__qualname__ = f"announce[{event_type.name}]"
+    return receive
 
 
 def connect_event_types() -> None:
     for event_type in event_types():
         event_type.signal.connect(
-            partial(announce, event_type),
+            receiver_for(event_type),
             weak=False,
             dispatch_uid=f"events.announce:{event_type.name}",
         )

@@ -2,7 +2,7 @@
 
 import json
 
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from events.models import OutboxEvent
@@ -51,3 +51,21 @@ def test_delivery_failure_is_logged_and_the_search_answers(
     assert response.status_code == 200
     assert "Emma" in response.text
     assert "Could not hand a com.event-books.search.performed.v1 event to delivery" in caplog.text
+
+
+def test_a_search_whose_event_cannot_be_written_for_a_database_outage_answers_503(
+    client, catalogue, monkeypatch
+) -> None:
+    """The database went away between the search's query and its outbox row: the visitor is
+    told to retry rather than shown results whose event is lost."""
+
+    def outage(events) -> None:
+        raise OperationalError(2013, "Lost connection to MySQL server during query")
+
+    monkeypatch.setattr("events.delivery.write_to_outbox", outage)
+
+    page = client.get("/", {"q": "emma"})
+    api = client.get("/api/books", {"q": "emma"})
+
+    assert (page.status_code, api.status_code) == (503, 503)
+    assert page["Retry-After"] == api["Retry-After"] == "5"
