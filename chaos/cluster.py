@@ -44,7 +44,9 @@ def _port_free(port: int) -> bool:
 def free_block(size: int) -> int:
     """The first of `size` consecutive free loopback ports (Kafka's nodes take port + i)."""
     for _ in range(200):
-        base = random.randint(20_000, 60_000)
+        # Below Linux's ephemeral range (32768 and up): a port found free there can be taken
+        # by any outgoing connection's source port before the broker binds it (seen in CI).
+        base = random.randint(10_000, 32_000 - size)
         if all(_port_free(port) for port in range(base, base + size)):
             return base
     raise BenchError(f"found no {size} consecutive free ports")
