@@ -79,6 +79,18 @@ EVENTS_ACCEPT_SEED_EVENTS = _read("EVENTS_ACCEPT_SEED_EVENTS", _strict_bool, Fal
 EVENTS_RETENTION_HOURS = _read("EVENTS_RETENTION_HOURS", env.int, 24 * 7)
 # A relay or consumer whose loop has not beaten for this long is stalled (manage.py check_workers).
 EVENTS_WORKER_STALL_SECONDS = _read("EVENTS_WORKER_STALL_SECONDS", env.int, 60)
+# Who may read /metrics (Prometheus): these client addresses (loopback by default), or anyone
+# sending "Authorization: Bearer <METRICS_TOKEN>" when a token is set. Under gunicorn, and when
+# `make run` starts the relay and consumers beside the site, prometheus_client itself reads
+# PROMETHEUS_MULTIPROC_DIR (the folder where each process writes its series; the web's /metrics
+# sums them): its convention, set in the process environment before start.
+METRICS_ALLOWED_IPS = _read("METRICS_ALLOWED_IPS", env.list, ["127.0.0.1", "::1"])
+METRICS_TOKEN = _read("METRICS_TOKEN", env.str, "")
+# Tracing (OpenTelemetry): spans are exported over OTLP/HTTP to this collector, e.g.
+# http://localhost:4318; empty, none are recorded or exported. W3C trace context still travels
+# with each event (ce_traceparent) when a request brings one.
+OTEL_EXPORTER_OTLP_ENDPOINT = _read("OTEL_EXPORTER_OTLP_ENDPOINT", env.str, "")
+OTEL_SERVICE_NAME = _read("OTEL_SERVICE_NAME", env.str, "event-books")
 # Pending rows older than this make `manage.py check --database default` warn (events.W001).
 EVENTS_BACKLOG_WARNING_SECONDS = _read("EVENTS_BACKLOG_WARNING_SECONDS", env.int, 300)
 
@@ -174,11 +186,27 @@ STORAGES = {
 # (tests, a first `manage.py runserver`); `make run` and the Dockerfile collect them.
 WHITENOISE_USE_FINDERS = True
 
+# plain: readable lines for a terminal (`make run`); json: one JSON object a line, for a log
+# pipeline, with the relay's and consumers' batch figures as fields of their own.
+LOG_FORMAT = _read("LOG_FORMAT", env.str, "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
     # kafka-python logs every refused connection as an error; the relay and consumers say
     # themselves, once, when Kafka is unreachable.
