@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
+from books.metrics import SEARCHES
 from books.models import Book
 from books.selectors import BookPage, search_books
 from books.serializers import book_as_json
@@ -17,6 +18,7 @@ def perform_search(*, query: str, offset: int, limit: int, visitor_id: str | Non
     """The search behind both the page and the API; announces every non-empty search."""
     query = query.strip()
     page = search_books(query=query, offset=offset, limit=limit)
+    SEARCHES.labels("yes" if page.total else "no").inc()
     if query:
         _announce(
             search_performed,

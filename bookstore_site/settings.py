@@ -86,9 +86,9 @@ EVENTS_WORKER_STALL_SECONDS = _read("EVENTS_WORKER_STALL_SECONDS", env.int, 60)
 # sums them): its convention, set in the process environment before start.
 METRICS_ALLOWED_IPS = _read("METRICS_ALLOWED_IPS", env.list, ["127.0.0.1", "::1"])
 METRICS_TOKEN = _read("METRICS_TOKEN", env.str, "")
-# Tracing (OpenTelemetry): spans are exported over OTLP/HTTP to this collector, e.g.
-# http://localhost:4318; empty, none are recorded or exported. W3C trace context still travels
-# with each event (ce_traceparent) when a request brings one.
+# Tracing (OpenTelemetry): the site, the relay and the consumers record spans and export them
+# over OTLP/HTTP to this collector, e.g. http://localhost:4318, and each event carries its
+# request's W3C trace context (ce_traceparent). Empty: nothing is instrumented, at no cost.
 OTEL_EXPORTER_OTLP_ENDPOINT = _read("OTEL_EXPORTER_OTLP_ENDPOINT", env.str, "")
 OTEL_SERVICE_NAME = _read("OTEL_SERVICE_NAME", env.str, "event-books")
 # Pending rows older than this make `manage.py check --database default` warn (events.W001).

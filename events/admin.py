@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from events.models import OutboxEvent
+from events.models import OutboxEvent, WorkerHeartbeat
 from events.registry import event_types
 from events.relay import retry_now
 from events.selectors import outbox_summary
@@ -34,8 +34,21 @@ class EventTypeFilter(admin.SimpleListFilter):
         return queryset.filter(event_type=self.value()) if self.value() else queryset
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows a process writes; the admin shows them and changes none by hand."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
+class OutboxEventAdmin(ReadOnlyAdmin):
     """Read-only: rows are written with the changes they announce and published by
     `manage.py relay_events`."""
 
@@ -60,15 +73,6 @@ class OutboxEventAdmin(admin.ModelAdmin):
     def message_key(self, event: OutboxEvent) -> str:
         return bytes(event.key).decode(errors="replace")
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
     def has_retry_permission(self, request: HttpRequest) -> bool:
         # Rows are never edited by hand, but making them due again is a change.
         return request.user.has_perm("events.change_outboxevent")
@@ -86,3 +90,12 @@ class OutboxEventAdmin(admin.ModelAdmin):
             f"{count} event(s) will be published on the relay's next pass.",
             messages.SUCCESS,
         )
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    """The relays' and consumers' latest beats; read-only, written by their loops."""
+
+    list_display = ["worker", "kind", "name", "host", "pid", "started_at", "beat_at", "stopped_at"]
+    list_filter = ["kind", "name"]
+    ordering = ["kind", "name", "worker"]

@@ -14,6 +14,7 @@ from kafka.errors import KafkaConnectionError, KafkaError
 
 from events.envelope import Event, KafkaMessage
 from events.kafka import ReplaceableProducer, new_producer
+from events.metrics import EVENTS_WRITTEN
 from events.models import OutboxEvent
 from events.registry import EventType, encode
 
@@ -34,10 +35,14 @@ def deliver(event_type: EventType, events: list[Event]) -> None:
     if mode == "outbox" or event_type.lossless:
         # In the caller's transaction: the write and its events commit together, or neither.
         write_to_outbox(events)
+        mode = "outbox"
     else:
         messages = [encode(event) for event in events]
         # Only what the database kept is announced; a rolled-back request sends nothing.
         transaction.on_commit(lambda: [direct_sender().submit(message) for message in messages])
+    # Counted once the transaction commits: a rolled-back write wrote no event.
+    written = EVENTS_WRITTEN.labels(event_type.name, mode)
+    transaction.on_commit(lambda: written.inc(len(events)))
 
 
 def outbox_row(event: Event) -> OutboxEvent:

@@ -44,6 +44,12 @@ class OutboxEvent(models.Model):
             # Serves both the relay's claim (unpublished rows in insertion order) and the purge
             # of rows published before the retention cut-off.
             models.Index(fields=["published_at", "id"], name="outbox_claim_idx"),
+            # Covers the backlog per type (the pipeline page, /metrics): only the index entries
+            # of unpublished rows are read, however many published rows the outbox keeps.
+            models.Index(
+                fields=["published_at", "event_type", "attempts", "created_at"],
+                name="outbox_backlog_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,10 @@
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from bookstore_site.errors import is_database_unavailable
+from bookstore_site.tracing import current_traceparent
 from events.delivery import deliver
 from events.registry import EventType, event_types
 
@@ -17,7 +19,12 @@ def announce(event_type: EventType, sender: object, **arguments: object) -> None
     does a database outage (the caller answers 503 rather than succeed without its event). Any
     other failure is logged and the request goes on: a search must not fail for its event."""
     try:
-        deliver(event_type, list(event_type.build(**arguments)))
+        events = list(event_type.build(**arguments))
+        if trace_context := current_traceparent():
+            # CloudEvents' distributed-tracing extension: the context the event was created
+            # in, so that the relay's and the consumers' spans join the request's trace.
+            events = [replace(e, extensions={**e.extensions, **trace_context}) for e in events]
+        deliver(event_type, events)
     except Exception as exc:
         if event_type.lossless or is_database_unavailable(exc):
             raise

@@ -11,6 +11,7 @@ import datetime
 import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.db import DatabaseError, close_old_connections, transaction
@@ -18,8 +19,10 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from kafka.errors import KafkaError, KafkaTimeoutError
 
+from bookstore_site.tracing import mark_failed, producer_span
 from events.heartbeats import Heartbeat
 from events.kafka import ReplaceableProducer
+from events.metrics import RELAY_BATCH_SECONDS, RELAY_FAILED, RELAY_PUBLISHED
 from events.models import OutboxEvent
 from events.retention import PURGE_EVERY_SECONDS, delete_in_batches, retention_cutoff
 
@@ -109,25 +112,38 @@ class Relay:
 
     def _send(self, producer, rows: list[OutboxEvent]) -> list[tuple[OutboxEvent, object]]:
         outcomes: list[tuple[OutboxEvent, object]] = []
-        for row in rows:
-            try:
-                future = producer.send(
-                    row.topic,
-                    key=bytes(row.key),
-                    value=bytes(row.value),
-                    headers=[(name, text.encode()) for name, text in row.headers],
+        # A PRODUCER span per row that carries a traceparent (None for the others), each ended
+        # when the block closes, after the flush has settled every row's outcome.
+        with ExitStack() as open_spans:
+            spans = []
+            for row in rows:
+                spans.append(
+                    open_spans.enter_context(producer_span(row.headers, destination=row.topic))
                 )
-            except KafkaError as exc:
-                # The broker is unreachable: the rest of the batch would only wait for it too.
-                outcomes.append((row, exc))
-                break
-            outcomes.append((row, future))
-        try:
-            producer.flush(timeout=self.ack_timeout)
-        except KafkaTimeoutError:
-            logger.warning(
-                "Kafka acknowledged only part of the batch within %s s", self.ack_timeout
-            )
+                try:
+                    future = producer.send(
+                        row.topic,
+                        key=bytes(row.key),
+                        value=bytes(row.value),
+                        headers=[(name, text.encode()) for name, text in row.headers],
+                    )
+                except KafkaError as exc:
+                    # The broker is unreachable: the rest of the batch would only wait for it too.
+                    outcomes.append((row, exc))
+                    break
+                outcomes.append((row, future))
+            try:
+                producer.flush(timeout=self.ack_timeout)
+            except KafkaTimeoutError:
+                logger.warning(
+                    "Kafka acknowledged only part of the batch within %s s", self.ack_timeout
+                )
+            for span, (_, outcome) in zip(spans, outcomes, strict=True):
+                # The same reading of an outcome as publish_batch's.
+                if isinstance(outcome, BaseException):
+                    mark_failed(span, outcome)
+                elif not outcome.succeeded():
+                    mark_failed(span, outcome.exception or KafkaTimeoutError("no ack in time"))
         return outcomes
 
     @staticmethod
@@ -138,11 +154,36 @@ class Relay:
             next_attempt_at=timezone.now() + retry_delay(row.attempts + 1, error),
         )
 
+    def publish_and_report(self) -> BatchResult:
+        """One batch, counted in the metrics and logged in one line (fields of its own in
+        LOG_FORMAT=json)."""
+        started = time.monotonic()
+        result = self.publish_batch()
+        if result.claimed:
+            seconds = time.monotonic() - started
+            RELAY_BATCH_SECONDS.observe(seconds)
+            RELAY_PUBLISHED.inc(result.published)
+            RELAY_FAILED.inc(result.claimed - result.published)
+            logger.info(
+                "Published %d of %d events in %.0f ms",
+                result.published,
+                result.claimed,
+                seconds * 1000,
+                extra={
+                    "batch": "relay",
+                    "claimed": result.claimed,
+                    "published": result.published,
+                    "failed": result.claimed - result.published,
+                    "duration_ms": round(seconds * 1000, 1),
+                },
+            )
+        return result
+
     def drain(self, *, should_stop: Callable[[], bool] = lambda: False) -> BatchResult:
         """Publish until nothing is pending; stops at the first batch that fails."""
         total = BatchResult(claimed=0, published=0)
         while not should_stop():
-            result = self.publish_batch()
+            result = self.publish_and_report()
             total = BatchResult(total.claimed + result.claimed, total.published + result.published)
             if result.failed or not result.claimed:
                 break
@@ -168,7 +209,7 @@ class Relay:
         """One pass of the loop: a batch, then a purge when one is due. None when the batch
         could not be tried at all (Kafka or the database unreachable)."""
         try:
-            result = self.publish_batch()
+            result = self.publish_and_report()
         except (KafkaError, DatabaseError) as exc:
             self.note_failure(exc)
             if isinstance(exc, DatabaseError):
@@ -178,8 +219,6 @@ class Relay:
             self.note_failure(f"{result.claimed - result.published} of {result.claimed} unacked")
         elif result.claimed:
             self.note_success()
-        if result.claimed:
-            logger.info("Published %d of %d events", result.published, result.claimed)
         self.purge_when_due()
         return result
 

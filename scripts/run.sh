@@ -34,6 +34,11 @@ case "$database_url" in
     scripts/services.sh start mariadb || { say "MariaDB did not start; see above."; exit 1; } ;;
 esac
 
+# Every process below writes its Prometheus series here, so that the site's /metrics shows the
+# relay's and the consumers' too (prometheus_client's multiprocess mode).
+export PROMETHEUS_MULTIPROC_DIR="$PWD/.services/run-metrics"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+
 $PY manage.py migrate --noinput || exit 1
 $PY manage.py load_sample_books || exit 1
 $PY manage.py collectstatic --noinput --verbosity 0 || exit 1
@@ -59,4 +64,5 @@ done
 $PY manage.py runserver "$ADDRESS" --noreload &
 children+=($!)
 say "serving http://$ADDRESS/ — every search goes to the topic; Ctrl-C stops it all"
+say "operating it: http://$ADDRESS/metrics, http://$ADDRESS/admin/pipeline/, manage.py check_workers --lag"
 wait -n "${children[@]}"

@@ -146,8 +146,13 @@ def test_app_processes_start_after_setup_finished(compose, service) -> None:
         ("recommendations", "consume_recommendations"),
     ],
 )
-def test_each_worker_runs_its_command(compose, service, command) -> None:
-    assert compose["services"][service]["command"] == ["python", "manage.py", command]
+def test_each_worker_runs_its_command_serving_its_metrics(compose, service, command) -> None:
+    assert compose["services"][service]["command"] == [
+        "python",
+        "manage.py",
+        command,
+        *("--metrics-port", "9100", "--metrics-address", "0.0.0.0"),
+    ]
 
 
 def test_app_env_names_are_ones_the_settings_read(compose) -> None:

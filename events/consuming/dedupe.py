@@ -3,9 +3,12 @@
 import itertools
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 
 from django.db import transaction
 
+from bookstore_site.tracing import consumer_span
+from events import registry
 from events.envelope import Event
 from events.models import ProcessedEvent
 from events.retention import delete_in_batches, retention_cutoff
@@ -17,9 +20,9 @@ Handler = Callable[[list[Event]], None]
 
 def apply_once(
     events: list[Event], *, group_id: str, handlers: Mapping[str, Handler]
-) -> tuple[int, int]:
+) -> list[Event]:
     """Apply, in one transaction, the events `group_id` has not applied before, each by its
-    type's handler; returns (applied, duplicates).
+    type's handler; returns those (the rest of `events` it had applied already).
 
     Runs of consecutive events of one type go to their handler together, in the order they came,
     so that a batch applies as its events happened."""
@@ -36,8 +39,14 @@ def apply_once(
             [ProcessedEvent(consumer_group=group_id, event_id=e.id) for e in fresh]
         )
         for type_name, run in itertools.groupby(fresh, key=lambda event: event.type):
-            handlers[type_name](list(run))
-    return len(fresh), len(events) - len(fresh)
+            batch, topic = list(run), registry.get(type_name).topic
+            # A span per traced event of the run, each a child of its own creator's context,
+            # open while the handler applies them together.
+            with ExitStack() as spans:
+                for event in batch:
+                    spans.enter_context(consumer_span(event, group_id=group_id, destination=topic))
+                handlers[type_name](batch)
+    return fresh
 
 
 def forget_applied(*, group_id: str) -> int:

@@ -9,6 +9,7 @@ redelivery into a no-op: each event is applied once.
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -19,9 +20,11 @@ from kafka.errors import CommitFailedError, KafkaError
 from events import registry
 from events.consuming.dead_letter import DeadLetters
 from events.consuming.dedupe import Handler, apply_once, forget_applied
-from events.envelope import MalformedEvent
+from events.consuming.lag import read_kafka_state
+from events.envelope import Event, MalformedEvent
 from events.heartbeats import Heartbeat
-from events.kafka import new_consumer
+from events.kafka import new_admin, new_consumer
+from events.metrics import CONSUMED, CONSUMER_BATCH_SECONDS, CONSUMER_LAG, DLQ_MESSAGES
 from events.retention import PURGE_EVERY_SECONDS
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,10 @@ JOIN_TIMEOUT_SECONDS = 60
 # so replaces its Kafka client.
 STALL_SECONDS = 15
 POLL_RETRY_SECONDS = 1
+# How often a consumer measures its group's lag and its DLQs (events.metrics), and how long
+# Kafka may take to answer that.
+LAG_REPORT_SECONDS = 10
+LAG_TIMEOUT_MS = 2000
 
 
 @dataclass
@@ -80,6 +87,10 @@ class Consumer:
         self.stats = ConsumerStats()
         self.next_purge = 0.0
         self.rebuilds = 0
+        self.admin = None
+        self.next_lag_report = 0.0
+        # Records behind on this group's partitions, as last measured (None: not yet).
+        self.lag: int | None = None
 
     def run(
         self,
@@ -111,6 +122,8 @@ class Consumer:
                     self.rebuild()
             if time.monotonic() >= self.next_purge:
                 self.purge_processed()
+            if time.monotonic() >= self.next_lag_report:
+                self.report_lag()
             if not records and idle_timeout is not None:
                 quiet_for = time.monotonic() - last_message_at
                 if quiet_for >= (JOIN_TIMEOUT_SECONDS if waiting_for_partitions else idle_timeout):
@@ -178,10 +191,37 @@ class Consumer:
         if purged:
             logger.info("Forgot %d ce_id records past retention", purged)
 
+    def report_lag(self) -> None:
+        """Export the group's lag per partition and its topics' DLQ sizes (events.metrics)."""
+        self.next_lag_report = time.monotonic() + LAG_REPORT_SECONDS
+        try:
+            if self.admin is None:
+                self.admin = new_admin(timeout_ms=LAG_TIMEOUT_MS)
+            state = read_kafka_state(self.admin, topics_by_group={self.group_id: self.topics})
+        except Exception as exc:  # a measurement must never end the loop; the admin client
+            # is rebuilt for the next one
+            logger.info("%s: lag not measured: %s", self.group_id, exc)
+            self.close_admin()
+            return
+        for lag in state.lags[self.group_id]:
+            CONSUMER_LAG.labels(self.group_id, lag.topic, str(lag.partition)).set(lag.lag)
+        for topic, size in state.dead_letters.items():
+            DLQ_MESSAGES.labels(topic).set(size)
+        self.lag = sum(lag.lag for lag in state.lags[self.group_id])
+
+    def close_admin(self) -> None:
+        if self.admin is not None:
+            admin, self.admin = self.admin, None
+            try:
+                admin.close()
+            except KafkaError as exc:
+                logger.info("Kafka admin client closed with an error: %s", exc)
+
     def close(self) -> None:
         self.heartbeat.stop()
         self.consumer.close()
         self.dead_letters.close()
+        self.close_admin()
 
     def poll(self) -> list:
         """The next records; none while Kafka cannot be reached (kafka-python raises from its
@@ -199,17 +239,20 @@ class Consumer:
         is waited out; an error that persists (a row this batch cannot store) sends the
         events that cause it to the DLQ, one by one, after a few tries."""
         decoded, malformed, skipped = self.decode_all(records)
+        started = time.monotonic()
         delay = 1.0
         failures = 0
         while True:
             try:
-                self.handle(
+                outcomes = self.handle(
                     records,
                     decoded,
                     malformed,
                     skipped=skipped,
                     one_by_one=failures >= POISON_BATCH_TRIES,
                 )
+                seconds = time.monotonic() - started
+                self.report_batch(outcomes, records=len(records), seconds=seconds)
                 return
             except Exception as exc:  # a handler's own error too: retried, then the events
                 # that cause it are dead-lettered, rather than the consumer dying on the batch
@@ -227,15 +270,15 @@ class Consumer:
                 time.sleep(delay)
                 delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
 
-    def decode_all(self, records: list) -> tuple[list, list, int]:
+    def decode_all(self, records: list) -> tuple[list, list, Counter]:
         """The records of handled types as (record, event) pairs, the malformed ones as
-        (record, error), and how many were of types this group does not handle."""
-        decoded, malformed, skipped = [], [], 0
+        (record, error), and how many of each other type this group does not handle."""
+        decoded, malformed, skipped = [], [], Counter()
         for record in records:
             try:
                 event_type = registry.type_of(record)
                 if event_type is None or event_type.name not in self.handlers:
-                    skipped += 1
+                    skipped[event_type.name if event_type else UNKNOWN_TYPE] += 1
                     continue
                 decoded.append((record, registry.decode(record, event_type)))
             except MalformedEvent as exc:
@@ -243,24 +286,23 @@ class Consumer:
         return decoded, malformed, skipped
 
     def handle(
-        self, records: list, decoded: list, malformed: list, *, skipped: int, one_by_one: bool
-    ) -> None:
+        self, records: list, decoded: list, malformed: list, *, skipped: Counter, one_by_one: bool
+    ) -> Counter:
         """Apply one poll's decoded events, dead-letter what cannot be applied, then commit
-        the records' offsets."""
+        the records' offsets. Returns how many events of each type had each outcome."""
         rejected = list(malformed)
         if one_by_one:
-            applied, duplicates = 0, 0
+            applied: list[Event] = []
             for record, event in decoded:
                 try:
-                    done, repeated = self.apply_once([event])
+                    applied += self.apply_once([event])
                 except TRANSIENT_ERRORS:
                     raise  # an outage, not this event: the whole batch waits
                 except Exception as exc:
                     rejected.append((record, exc))
                     continue
-                applied, duplicates = applied + done, duplicates + repeated
         else:
-            applied, duplicates = self.apply_once([event for _, event in decoded])
+            applied = self.apply_once([event for _, event in decoded])
         # After the database work, so that a retried batch does not dead-letter twice.
         if rejected:
             self.dead_letters.send(rejected)
@@ -270,11 +312,67 @@ class Consumer:
             # The partitions moved to another member, which gets these records again and
             # recognises them by ce_id.
             logger.warning("Offsets not committed after a rebalance: %s", exc)
-        self.stats.applied += applied
-        self.stats.duplicates += duplicates
-        self.stats.dead_lettered += len(rejected)
-        self.stats.skipped += skipped
         self.stats.partitions.update(f"{record.topic}/{record.partition}" for record in records)
+        outcomes = Counter({(name, "skipped"): count for name, count in skipped.items()})
+        outcomes.update((type_label(record), "dead_lettered") for record, _ in rejected)
+        rejected_records = {id(record) for record, _ in rejected}
+        # A ce_id repeated within the batch is applied at its first record, a duplicate after.
+        fresh = {event.id for event in applied}
+        for record, event in decoded:
+            if id(record) not in rejected_records:
+                outcomes[(event.type, "applied" if event.id in fresh else "duplicate")] += 1
+                fresh.discard(event.id)
+        return outcomes
 
-    def apply_once(self, events: list) -> tuple[int, int]:
+    def report_batch(self, outcomes: Counter, *, records: int, seconds: float) -> None:
+        """Count one batch in the stats and metrics, and log it in one line (fields of its
+        own in LOG_FORMAT=json)."""
+        totals = Counter()
+        for (name, outcome), count in outcomes.items():
+            CONSUMED.labels(self.group_id, name, outcome).inc(count)
+            totals[outcome] += count
+        CONSUMER_BATCH_SECONDS.labels(self.group_id).observe(seconds)
+        self.stats.applied += totals["applied"]
+        self.stats.duplicates += totals["duplicate"]
+        self.stats.dead_lettered += totals["dead_lettered"]
+        self.stats.skipped += totals["skipped"]
+        logger.info(
+            "%s: %d records, %d applied, %d duplicates, %d skipped, %d dead-lettered in %.0f ms; "
+            "lag %s",
+            self.group_id,
+            records,
+            totals["applied"],
+            totals["duplicate"],
+            totals["skipped"],
+            totals["dead_lettered"],
+            seconds * 1000,
+            "unknown" if self.lag is None else self.lag,
+            extra={
+                "batch": "consumer",
+                "group": self.group_id,
+                "records": records,
+                "applied": totals["applied"],
+                "duplicates": totals["duplicate"],
+                "skipped": totals["skipped"],
+                "dead_lettered": totals["dead_lettered"],
+                "duration_ms": round(seconds * 1000, 1),
+                "lag": self.lag,
+            },
+        )
+
+    def apply_once(self, events: list[Event]) -> list[Event]:
+        """The events applied now; the rest of `events` this group had applied before."""
         return apply_once(events, group_id=self.group_id, handlers=self.handlers)
+
+
+# The metrics' type label of a record whose type is not registered or cannot be read: header
+# values are the sender's to choose, and each label value is a series of its own.
+UNKNOWN_TYPE = "unknown"
+
+
+def type_label(record) -> str:
+    try:
+        event_type = registry.type_of(record)
+    except MalformedEvent:
+        return UNKNOWN_TYPE
+    return event_type.name if event_type else UNKNOWN_TYPE

@@ -11,6 +11,7 @@ class ConsumerCommand(KafkaWorkerCommand):
     handlers: dict[str, Handler]
 
     def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
         parser.add_argument(
             "--group", default=self.group_id, help=f"Consumer group ({self.group_id})."
         )
@@ -27,9 +28,20 @@ class ConsumerCommand(KafkaWorkerCommand):
             "--batch-size", type=int, default=500, help="Most records handled per batch (500)."
         )
 
-    def handle(self, *args, group: str, max_messages, timeout, batch_size: int, **options) -> None:
+    def handle(
+        self,
+        *args,
+        group: str,
+        max_messages,
+        timeout,
+        batch_size: int,
+        metrics_port: int | None,
+        metrics_address: str,
+        **options,
+    ) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
+        self.start_metrics(port=metrics_port, address=metrics_address)
         self.install_stop_handlers()
         consumer = self.connect(
             lambda: Consumer(group_id=group, handlers=self.handlers, batch_size=batch_size),

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from kafka.errors import KafkaError
 
+from bookstore_site.metrics import forget_this_process, serve_metrics
 from events.kafka import credentials_refused
 
 logger = logging.getLogger(__name__)
@@ -18,7 +19,37 @@ MAX_CONNECT_DELAY_SECONDS = 5
 
 class KafkaWorkerCommand(BaseCommand):
     """Base of the long-running Kafka commands: SIGTERM or Ctrl-C asks for a stop, which the
-    command honours between two units of work, and the broker may be waited for."""
+    command honours between two units of work, and the broker may be waited for. Each can serve
+    its Prometheus metrics on a port of its own."""
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=None,
+            help="Serve this process's Prometheus metrics on this port at /metrics (default: "
+            "none; 0 picks a free port). Readable from METRICS_ALLOWED_IPS or with METRICS_TOKEN.",
+        )
+        parser.add_argument(
+            "--metrics-address",
+            default="127.0.0.1",
+            help="The address the metrics port listens on (127.0.0.1; 0.0.0.0 in a container).",
+        )
+
+    def execute(self, *args, **options):
+        try:
+            return super().execute(*args, **options)
+        finally:
+            # Its live gauges (lag, say) leave the multiprocess sums with it.
+            forget_this_process()
+
+    def start_metrics(self, *, port: int | None, address: str) -> None:
+        if port is None:
+            return
+        try:
+            serve_metrics(port=port, address=address)
+        except OSError as exc:
+            raise CommandError(f"Cannot serve metrics on {address}:{port}: {exc}") from exc
 
     def install_stop_handlers(self) -> None:
         self.stopping = False

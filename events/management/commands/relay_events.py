@@ -13,6 +13,7 @@ class Command(KafkaWorkerCommand):
     )
 
     def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
         parser.add_argument(
             "--once", action="store_true", help="Publish all pending events, then exit."
         )
@@ -26,9 +27,19 @@ class Command(KafkaWorkerCommand):
             help="Seconds to wait when the outbox is empty before looking again (0.1).",
         )
 
-    def handle(self, *args, once: bool, batch_size: int, poll_interval: float, **options) -> None:
+    def handle(
+        self,
+        *args,
+        once: bool,
+        batch_size: int,
+        poll_interval: float,
+        metrics_port: int | None,
+        metrics_address: str,
+        **options,
+    ) -> None:
         if batch_size < 1 or poll_interval <= 0:
             raise CommandError("--batch-size and --poll-interval must be positive.")
+        self.start_metrics(port=metrics_port, address=metrics_address)
         self.install_stop_handlers()
         first = self.connect(lambda: new_producer(max_block_ms=2000), wait=not once)
         if first is None:
