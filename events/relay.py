@@ -47,6 +47,16 @@ def retry_delay(attempts: int, error: BaseException) -> datetime.timedelta:
     return datetime.timedelta(seconds=seconds)
 
 
+def delivery_error(outcome: object) -> BaseException | None:
+    """Why a row's send failed (its error, or no ack in time); None once Kafka acknowledged
+    it. `outcome` is the send's future, or the error that stopped the send."""
+    if isinstance(outcome, BaseException):
+        return outcome
+    if outcome.succeeded():
+        return None
+    return outcome.exception or KafkaTimeoutError("no ack in time")
+
+
 @dataclass(frozen=True)
 class BatchResult:
     claimed: int
@@ -96,12 +106,10 @@ class Relay:
                 return BatchResult(claimed=0, published=0)
             published_ids, failures = [], []
             for row, outcome in self._send(producer, rows):
-                if isinstance(outcome, BaseException):
-                    failures.append((row, outcome))
-                elif outcome.succeeded():
+                if (error := delivery_error(outcome)) is None:
                     published_ids.append(row.pk)
                 else:
-                    failures.append((row, outcome.exception or KafkaTimeoutError("no ack in time")))
+                    failures.append((row, error))
             for row, error in failures:
                 self._record_failure(row, error)
             OutboxEvent.objects.filter(pk__in=published_ids).update(published_at=timezone.now())
@@ -139,11 +147,8 @@ class Relay:
                     "Kafka acknowledged only part of the batch within %s s", self.ack_timeout
                 )
             for span, (_, outcome) in zip(spans, outcomes, strict=True):
-                # The same reading of an outcome as publish_batch's.
-                if isinstance(outcome, BaseException):
-                    mark_failed(span, outcome)
-                elif not outcome.succeeded():
-                    mark_failed(span, outcome.exception or KafkaTimeoutError("no ack in time"))
+                if (error := delivery_error(outcome)) is not None:
+                    mark_failed(span, error)
         return outcomes
 
     @staticmethod
