@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.dispatch import Signal
 
 from books.metrics import SEARCHES
@@ -101,10 +102,14 @@ def _save(book: Book, *, update: bool = False) -> Book:
 
 
 def upsert_sample_books(*, entries: list[dict]) -> int:
-    """Add the entries not yet in the catalogue (same title and author); return how many."""
+    """Add the entries not yet in the catalogue (same title and author, or the same ISBN: a
+    sample book edited since, in the admin say, is not added again); return how many."""
     created = 0
     for entry in entries:
-        if Book.objects.filter(title=entry["title"], author=entry["author"]).exists():
+        same = Q(title=entry["title"], author=entry["author"])
+        if entry.get("isbn"):
+            same |= Q(isbn=entry["isbn"])
+        if Book.objects.filter(same).exists():
             continue
         create_book(
             title=entry["title"],

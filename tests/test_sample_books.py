@@ -19,3 +19,14 @@ def test_sample_books_are_searchable(client, transactional_db) -> None:
     titles = [b["title"] for b in client.get("/api/books", {"q": "Definitive Guide"}).json()]
 
     assert "Kafka: The Definitive Guide" in titles
+
+
+def test_a_sample_book_edited_since_is_not_added_again(db) -> None:
+    call_command("load_sample_books")
+    edited = Book.objects.exclude(isbn=None).first()
+    edited.title = f"{edited.title} (2nd edition)"
+    edited.save()
+
+    call_command("load_sample_books")
+
+    assert Book.objects.filter(isbn=edited.isbn).count() == 1
