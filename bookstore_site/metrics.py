@@ -40,11 +40,22 @@ def add_scrape_time_collector(collector: Collector) -> None:
     REGISTRY.register(collector)
 
 
-def access_allowed(*, remote_addr: str, authorization: str) -> bool:
+def access_allowed(*, remote_addr: str, authorization: str, forwarded: bool = False) -> bool:
+    """The bearer token opens the metrics from anywhere; an allowed address only when the
+    request did not come through a proxy: behind one on the same host, every visitor's request
+    arrives from loopback."""
     token = settings.METRICS_TOKEN
     if token and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
         return True
-    return remote_addr in settings.METRICS_ALLOWED_IPS
+    return not forwarded and remote_addr in settings.METRICS_ALLOWED_IPS
+
+
+# Headers a reverse proxy adds to what it forwards.
+_PROXY_HEADERS = ("HTTP_FORWARDED", "HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP")
+
+
+def _through_proxy(meta: dict) -> bool:
+    return any(header in meta for header in _PROXY_HEADERS)
 
 
 def registry_to_serve() -> CollectorRegistry:
@@ -62,6 +73,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     if not access_allowed(
         remote_addr=request.META.get("REMOTE_ADDR", ""),
         authorization=request.headers.get("Authorization", ""),
+        forwarded=_through_proxy(request.META),
     ):
         # 404 rather than 403: a public visitor learns nothing of what is here.
         return HttpResponse("Not found", status=404, content_type="text/plain")
@@ -82,6 +94,7 @@ def serve_metrics(*, port: int, address: str) -> None:
         if not access_allowed(
             remote_addr=environ.get("REMOTE_ADDR", ""),
             authorization=environ.get("HTTP_AUTHORIZATION", ""),
+            forwarded=_through_proxy(environ),
         ):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"Not found"]

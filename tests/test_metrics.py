@@ -65,6 +65,17 @@ def test_without_a_token_set_no_bearer_header_opens_the_metrics(settings) -> Non
     assert not access_allowed(remote_addr="203.0.113.9", authorization="Bearer ")
 
 
+@pytest.mark.parametrize("header", ["HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP"])
+def test_a_request_through_a_proxy_needs_the_token_even_from_loopback(
+    client, db, settings, header
+) -> None:
+    settings.METRICS_TOKEN = "s3cret"
+    proxied = {"REMOTE_ADDR": "127.0.0.1", header: "203.0.113.9"}
+
+    assert client.get("/metrics", **proxied).status_code == 404
+    assert client.get("/metrics", **proxied, HTTP_AUTHORIZATION="Bearer s3cret").status_code == 200
+
+
 def test_metrics_are_not_found_from_a_public_address(client, db, settings) -> None:
     settings.METRICS_TOKEN = "s3cret"
 
