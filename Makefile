@@ -8,11 +8,11 @@ SERVICES_KAFKA := 127.0.0.1:9092
 
 .PHONY: install run services services-stop services-status cluster cluster-stop test lint format clean bench bench-quick mutation chaos
 
-$(VENV)/.installed: requirements.txt scripts/system-deps.sh
+$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/system-deps.sh
 	scripts/system-deps.sh python
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed

@@ -48,6 +48,10 @@ CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", env.list, [])
 PAGE_SIZE = _read("PAGE_SIZE", env.int, 5)
 # Longest search query accepted; a longer one is answered with 400.
 SEARCH_QUERY_MAX_LENGTH = 200
+# Searches one client (by IP address) may run, page and API together, before it is answered 429
+# with Retry-After: generous for people, a wall for a script buying a trend. django-ratelimit's
+# rate syntax: "<count>/<s|m|h|d>".
+SEARCH_RATE_LIMIT = _read("SEARCH_RATE_LIMIT", env.str, "60/m")
 
 KAFKA_BOOTSTRAP_SERVERS = _read("KAFKA_BOOTSTRAP_SERVERS", env.list, ["localhost:9092"])
 # The topics of the registered event types (events/types/): searches (the seed's topic), book
