@@ -6,6 +6,7 @@ which read only the key and the value (the seed tutorial's) understand the messa
 
 import datetime
 import json
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,14 @@ SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 # Consumers store ids and visitor ids in columns of this size.
 MAX_ID_LENGTH = 64
+# The largest key and value an event may have, so that every consumer group turns away the same
+# messages, before parsing them, rather than each storing or choking on what its columns allow.
+# A key is a book id, a search query (at most SEARCH_QUERY_MAX_LENGTH = 200 characters, 800
+# bytes of UTF-8) or the seed's "<query>:<uid>". A value is at most a page of 100 books
+# (PAGE_SIZE's limit) of 255-character titles and authors and 500-character descriptions
+# (book.v1.schema.json) at 4 bytes a character: about 420 KiB; half Kafka's default 1 MiB.
+MAX_KEY_BYTES = 1024
+MAX_VALUE_BYTES = 512 * 1024
 # An event may be stamped a little ahead of the consumer's clock, not a day: a time far ahead
 # would win every "newest wins" comparison for good.
 MAX_CLOCK_SKEW = datetime.timedelta(days=1)
@@ -82,6 +91,41 @@ def read_headers(headers: Headers | None) -> dict[str, str]:
         raise MalformedEvent(f"unreadable headers: {exc}") from exc
 
 
+def check_size(key: bytes | None, value: bytes | None) -> None:
+    """Refuse a key or value larger than an event may be, before anything reads it."""
+    for part, raw, limit in (("key", key, MAX_KEY_BYTES), ("value", value, MAX_VALUE_BYTES)):
+        if raw is not None and len(raw) > limit:
+            raise MalformedEvent(f"the {part} is {len(raw)} bytes, more than the {limit} allowed")
+
+
+def _not_a_number(text: str) -> float:
+    raise ValueError(f"{text} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # e.g. 1e400, which float() reads as infinity
+        raise ValueError(f"{text[:40]} is beyond a double's range")
+    return number
+
+
+def parse_json(value: bytes | None) -> Any:
+    """The value as strict JSON. Python's json module reads NaN, Infinity and -Infinity (and an
+    exponent too large as infinity), which JSON has not: the database refuses them in some
+    columns and stores them in others, and Go's and JavaScript's readers fail on them."""
+    try:
+        return json.loads(value or b"", parse_constant=_not_a_number, parse_float=_finite)
+    except ValueError as exc:  # not UTF-8, not JSON, or a number too long to read
+        raise MalformedEvent(f"not UTF-8 JSON: {exc}") from exc
+
+
+def check_ids(event: Event) -> None:
+    """The id and the visitor id fit the consumers' columns, however the event was read."""
+    for name, text in (("ce_id", event.id), ("ce_visitorid", event.visitor_id)):
+        if len(text or "") > MAX_ID_LENGTH:
+            raise MalformedEvent(f"{name} is longer than {MAX_ID_LENGTH} characters")
+
+
 def from_message(
     attributes: Mapping[str, str], key: bytes | None, value: bytes | None, *, type_name: str
 ) -> Event:
@@ -91,9 +135,6 @@ def from_message(
         raise MalformedEvent(f"missing headers: {', '.join(sorted(missing))}")
     if attributes["ce_specversion"] != SPEC_VERSION:
         raise MalformedEvent(f"unsupported ce_specversion {attributes['ce_specversion']!r}")
-    for name in ("ce_id", "ce_visitorid"):
-        if len(attributes.get(name, "")) > MAX_ID_LENGTH:
-            raise MalformedEvent(f"{name} is longer than {MAX_ID_LENGTH} characters")
     if not attributes["ce_id"]:
         raise MalformedEvent("ce_id is empty")
     try:
@@ -106,9 +147,9 @@ def from_message(
         raise MalformedEvent(f"ce_time is not an RFC 3339 time: {exc}") from exc
     try:
         subject = attributes.get("ce_subject") or (key or b"").decode()
-        data = json.loads(value or b"")
-    except ValueError as exc:  # not UTF-8, not JSON, or a number too long to read
-        raise MalformedEvent(f"not UTF-8 JSON: {exc}") from exc
+    except ValueError as exc:
+        raise MalformedEvent(f"the key is not UTF-8: {exc}") from exc
+    data = parse_json(value)
     if time.tzinfo is None:
         raise MalformedEvent("ce_time has no time zone")
     if time > datetime.datetime.now(datetime.UTC) + MAX_CLOCK_SKEW:

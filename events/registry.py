@@ -16,13 +16,15 @@ from typing import Any
 from django.conf import settings
 from django.dispatch import Signal
 from jsonschema import validators
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
 from events.envelope import (
     Event,
     KafkaMessage,
     MalformedEvent,
+    check_ids,
+    check_size,
     from_message,
     read_headers,
     to_message,
@@ -80,10 +82,22 @@ class EventType:
         return strict(schema, registry=schema_registry())
 
     def validate(self, event: Event) -> None:
+        check_ids(event)
         error = best_match(self.validator.iter_errors(event.data))
         if error is not None:
-            raise MalformedEvent(f"value {error.json_path}: {error.message[:300]}")
+            raise MalformedEvent(f"value {error.json_path}: {_complaint(error)}")
         self.check(event)
+
+
+# jsonschema says only "'…' is too long", quoting the whole string or array: say by how much.
+_UNITS = {"maxLength": "characters", "maxItems": "items"}
+
+
+def _complaint(error: ValidationError) -> str:
+    if error.validator in _UNITS:
+        unit = _UNITS[error.validator]
+        return f"{len(error.instance)} {unit}, more than the {error.validator_value} allowed"
+    return error.message[:300]
 
 
 def schema_registry() -> Registry:
@@ -147,8 +161,10 @@ def type_of(record: Any) -> EventType | None:
 
 def decode(record: Any, event_type: EventType) -> Event:
     """The event in `record`, checked against its type's contract; raises MalformedEvent
-    saying what is wrong with it."""
+    saying what is wrong with it. Every consumer group decodes so, and dead-letters what this
+    refuses without retrying it: one rule for odd events, whichever group reads them."""
     try:
+        check_size(record.key, record.value)
         attributes = read_headers(record.headers)
         if "ce_type" in attributes:
             event = from_message(attributes, record.key, record.value, type_name=event_type.name)

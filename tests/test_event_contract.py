@@ -11,10 +11,24 @@ import pytest
 from django.conf import settings as django_settings
 
 from events import registry
-from events.envelope import MAX_ID_LENGTH, REQUIRED_HEADERS, Event, KafkaMessage, MalformedEvent
-from events.types.book_changes import BOOK_ADDED, BOOK_CHANGED, BOOK_REMOVED, book_event
+from events.envelope import (
+    MAX_ID_LENGTH,
+    MAX_KEY_BYTES,
+    MAX_VALUE_BYTES,
+    REQUIRED_HEADERS,
+    Event,
+    KafkaMessage,
+    MalformedEvent,
+)
+from events.types.book_changes import (
+    BOOK_ADDED,
+    BOOK_CHANGED,
+    BOOK_REMOVED,
+    MAX_DESCRIPTION_LENGTH,
+    book_event,
+)
 from events.types.book_viewed import BOOK_VIEWED
-from events.types.search_performed import SEARCH_PERFORMED, search_event
+from events.types.search_performed import MAX_RESULT_OFFSET, SEARCH_PERFORMED, search_event
 
 BOOK = {
     "id": 7,
@@ -399,6 +413,21 @@ def without(book: dict, name: str) -> dict:
         ([{**BOOK, "id": "7"}], r"^value \$\[0\]\.id: '7' is not of type 'integer'"),
         ([{**BOOK, "id": True}], r"^value \$\[0\]\.id: True is not of type 'integer'"),
         ([{**BOOK, "id": 0}], r"^value \$\[0\]\.id: 0 is less than the minimum of 1"),
+        ([{**BOOK, "id": -5}], r"^value \$\[0\]\.id: -5 is less than the minimum of 1"),
+        ([{**BOOK, "id": 2**70}], r"^value \$\[0\]\.id: \d+ is greater than the maximum of 9223"),
+        (
+            [{**BOOK, "title": "t" * 256}],
+            r"^value \$\[0\]\.title: 256 characters, more than the 255 allowed$",
+        ),
+        (
+            [{**BOOK, "author": "a" * 256}],
+            r"^value \$\[0\]\.author: 256 characters, more than the 255 allowed$",
+        ),
+        (
+            [{**BOOK, "description": "d" * 501}],
+            r"^value \$\[0\]\.description: 501 characters, more than the 500 allowed$",
+        ),
+        ([BOOK] * 101, r"^value \$: 101 items, more than the 100 allowed$"),
         ([{**BOOK, "title": ""}], r"^value \$\[0\]\.title: '' should be non-empty"),
         ([{**BOOK, "published_at": "30/05/1967"}], r"^value \$\[0\]\.published_at: .* match"),
         ([{**BOOK, "created_at": "yesterday"}], r"^value \$\[0\]\.created_at: .* match"),
@@ -510,6 +539,135 @@ def test_a_book_id_larger_than_the_consumers_bigint_columns_is_malformed() -> No
         decode(record)
 
 
+# --- bounds: what an event may carry ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "complaint"),
+    [
+        (b'[{"id": 7, "rating": NaN}]', "NaN is not a JSON number"),
+        (b'[{"id": 7, "rating": Infinity}]', "Infinity is not a JSON number"),
+        (b'[{"id": 7, "rating": -Infinity}]', "-Infinity is not a JSON number"),
+        # What float() reads as infinity, though JSON allows the number.
+        (b'[{"id": 7, "rating": 1e400}]', "1e400 is beyond a double's range"),
+    ],
+)
+def test_nan_and_infinity_anywhere_in_a_value_are_malformed(value: bytes, complaint: str) -> None:
+    # Even where the schema has no property: readers ignore unknown ones, but store them.
+    record = search_record()
+    record.value = value
+
+    with pytest.raises(MalformedEvent, match=f"^not UTF-8 JSON: {re.escape(complaint)}"):
+        decode(record)
+
+
+def test_a_finite_fraction_in_an_unknown_property_is_read() -> None:
+    record = book_record()
+    record.value = json.dumps({**BOOK, "rating": 4.5}).encode()
+
+    assert decode(record).data["rating"] == 4.5
+
+
+@pytest.mark.parametrize("make_record", [search_record, book_record])
+def test_a_key_over_the_limit_is_malformed_one_at_it_is_read(make_record) -> None:
+    # ce_subject names the query or book, so the key itself is not read; it is bounded all the same.
+    at_limit, over = make_record(), make_record()
+    at_limit.key, over.key = b"k" * MAX_KEY_BYTES, b"k" * (MAX_KEY_BYTES + 1)
+
+    decode(at_limit)
+    with pytest.raises(
+        MalformedEvent, match=f"^the key is {MAX_KEY_BYTES + 1} bytes, more than the 1024 allowed$"
+    ):
+        decode(over)
+
+
+def test_a_value_over_the_limit_is_malformed_before_it_is_parsed() -> None:
+    record = search_record()
+    # Not even JSON: the size alone is the complaint.
+    record.value = b"x" * (MAX_VALUE_BYTES + 1)
+
+    with pytest.raises(MalformedEvent, match=r"^the value is 524289 bytes, more than the 524288"):
+        decode(record)
+
+
+def test_a_value_of_the_limits_size_is_read() -> None:
+    record = book_record()
+    padding = MAX_VALUE_BYTES - len(json.dumps({**BOOK, "padding": ""}).encode())
+    record.value = json.dumps({**BOOK, "padding": "p" * padding}).encode()
+
+    assert len(record.value) == MAX_VALUE_BYTES
+    assert decode(record).data["id"] == BOOK["id"]
+
+
+def test_a_query_longer_than_a_search_may_be_is_malformed(settings) -> None:
+    longest = "q" * settings.SEARCH_QUERY_MAX_LENGTH
+
+    assert decode(search_record(ce_subject=longest.encode())).subject == longest
+    with pytest.raises(MalformedEvent, match=r"^the query is 201 characters, more than the 200"):
+        decode(search_record(ce_subject=longest.encode() + b"q"))
+
+
+def test_a_query_is_bounded_in_characters_not_bytes(settings) -> None:
+    # 200 four-byte characters: 800 bytes, a search the page and the API accept.
+    query = "𝄞" * settings.SEARCH_QUERY_MAX_LENGTH
+
+    assert decode(search_record(ce_subject=query.encode())).subject == query
+
+
+@pytest.mark.parametrize(
+    ("offset", "complaint"),
+    [
+        (str(MAX_RESULT_OFFSET + 1), f"more than {MAX_RESULT_OFFSET}"),
+        ("9" * 5000, f"more than {MAX_RESULT_OFFSET}"),
+    ],
+)
+def test_a_result_offset_beyond_what_a_search_can_skip_is_malformed(
+    offset: str, complaint: str
+) -> None:
+    assert decode(search_record(ce_resultoffset=str(MAX_RESULT_OFFSET).encode()))
+
+    with pytest.raises(MalformedEvent, match=complaint):
+        decode(search_record(ce_resultoffset=offset.encode()))
+
+
+def test_the_largest_event_a_producer_builds_is_within_every_bound(settings) -> None:
+    # A 200-character query and a page of 100 books (PAGE_SIZE's limit) whose titles and authors
+    # fill their columns with four-byte characters and whose descriptions are 100 times the
+    # bound: the producer cuts the descriptions, and the event is read as it was built.
+    settings.EVENTS_SEED_KEYS = True
+    query = "𝄞" * settings.SEARCH_QUERY_MAX_LENGTH
+    books = [
+        {
+            **BOOK,
+            "id": 2**63 - 1 - n,
+            "title": "𝄞" * 255,
+            "author": "𝄞" * 255,
+            "description": "𝄞" * (MAX_DESCRIPTION_LENGTH * 100),
+        }
+        for n in range(100)
+    ]
+    [event] = registry.get(SEARCH_PERFORMED).build(
+        query=query, offset=MAX_RESULT_OFFSET, results=books, visitor_id="v" * MAX_ID_LENGTH
+    )
+
+    message = registry.encode(event)
+
+    assert len(message.key) <= MAX_KEY_BYTES
+    assert len(message.value) <= MAX_VALUE_BYTES
+    read = decode(record_of(message))
+    assert [book["description"] for book in read.data] == ["𝄞" * MAX_DESCRIPTION_LENGTH] * 100
+    assert read.data[0]["title"] == "𝄞" * 255
+
+
+@pytest.mark.parametrize("type_name", BOOK_TYPES)
+def test_a_book_event_carries_the_start_of_a_long_description(type_name: str) -> None:
+    long_read = {**BOOK, "description": "Macondo. " * 1000}
+
+    event = decode(record_of(registry.encode(book_event(type_name, long_read))))
+
+    assert event.data == {**BOOK, "description": long_read["description"][:MAX_DESCRIPTION_LENGTH]}
+
+
 # --- the seed's header-less search events ------------------------------------------------------
 
 
@@ -583,6 +741,27 @@ def test_a_seed_search_with_an_empty_query_is_malformed(settings) -> None:
 
     with pytest.raises(MalformedEvent, match=r"the query .* is empty"):
         decode(seed_record(f":{VISITOR}".encode()))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "complaint"),
+    [
+        (b"q" * (MAX_KEY_BYTES + 1), b"[]", "the key is 1025 bytes"),
+        (b"kafka:", b" " * (MAX_VALUE_BYTES + 1), "the value is 524289 bytes"),
+        (b"kafka:", b'[{"id": NaN}]', "NaN is not a JSON number"),
+        ("q" * 201 + ":", b"[]", "the query is 201 characters"),
+        (b"kafka:" + b"v" * (MAX_ID_LENGTH + 1), b"[]", "ce_visitorid is longer than 64"),
+    ],
+)
+def test_a_seed_search_is_bounded_like_ours(
+    settings, key: bytes | str, value: bytes, complaint: str
+) -> None:
+    settings.EVENTS_ACCEPT_SEED_EVENTS = True
+    record = seed_record(key if isinstance(key, bytes) else key.encode())
+    record.value = value
+
+    with pytest.raises(MalformedEvent, match=complaint):
+        decode(record)
 
 
 def test_a_seed_search_whose_value_violates_the_schema_is_malformed(settings) -> None:

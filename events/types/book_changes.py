@@ -4,7 +4,7 @@
   events stay in order;
 - key and ce_subject: the book's id;
 - value: the book's JSON (docs/schemas/book.v1.schema.json), as saved, or as it was before it
-  was removed;
+  was removed, its description cut to MAX_DESCRIPTION_LENGTH characters;
 - lossless: written to the outbox in the transaction that writes the book.
 """
 
@@ -18,10 +18,20 @@ from events.registry import EventType, register
 BOOK_ADDED = "com.event-books.book.added.v1"
 BOOK_CHANGED = "com.event-books.book.changed.v1"
 BOOK_REMOVED = "com.event-books.book.removed.v1"
+# Events carry a book's description up to this many characters (the schema's maxLength), so
+# that a page of 100 books fits an event (events.envelope.MAX_VALUE_BYTES) however long the
+# descriptions in the catalogue: the cards built from events show 220, the book's page and the
+# API the whole text.
+MAX_DESCRIPTION_LENGTH = 500
+
+
+def event_book(book: dict) -> dict:
+    """The book as events carry it."""
+    return {**book, "description": book["description"][:MAX_DESCRIPTION_LENGTH]}
 
 
 def book_event(name: str, book: dict, **envelope: Any) -> Event:
-    return Event(type=name, subject=str(book["id"]), data=book, **envelope)
+    return Event(type=name, subject=str(book["id"]), data=event_book(book), **envelope)
 
 
 def _build(name: str, *, books: list[dict], **kwargs: object) -> list[Event]:

@@ -4,23 +4,25 @@
 - key: the query, or with EVENTS_SEED_KEYS the seed's later key "<query>:<uid>" ("<query>:"
   without a visitor), which the seed's recommendation consumers split on ":";
 - value: the JSON array of the page's books (docs/schemas/search-performed.v1.schema.json),
-  `[]` when none matched;
+  `[]` when none matched, their descriptions cut as in book events;
 - headers: CloudEvents, with ce_subject the query, ce_visitorid the visitor (when known) and
   ce_resultoffset how many results the page skipped.
 """
 
 import datetime
 import hashlib
-import json
 from typing import Any
 
 from django.conf import settings
 
 from books.signals import search_performed
-from events.envelope import Event, MalformedEvent
+from events.envelope import Event, MalformedEvent, parse_json
 from events.registry import EventType, register
+from events.types.book_changes import event_book
 
 SEARCH_PERFORMED = "com.event-books.search.performed.v1"
+# The largest offset the API accepts (books.api.MAX_OFFSET); the page's stay far below it.
+MAX_RESULT_OFFSET = 2**31 - 1
 
 
 def search_event(
@@ -39,7 +41,8 @@ def search_event(
 def _build(
     *, query: str, offset: int, results: list[dict], visitor_id: str | None, **kwargs: object
 ) -> list[Event]:
-    return [search_event(query=query, books=results, visitor_id=visitor_id, offset=offset)]
+    books = [event_book(book) for book in results]
+    return [search_event(query=query, books=books, visitor_id=visitor_id, offset=offset)]
 
 
 def _key(event: Event) -> str:
@@ -51,9 +54,18 @@ def _key(event: Event) -> str:
 def _check(event: Event) -> None:
     if not event.subject:
         raise MalformedEvent("the query (ce_subject, or else the key) is empty")
+    # Trends store and show the query: no longer than a search can be.
+    if len(event.subject) > settings.SEARCH_QUERY_MAX_LENGTH:
+        raise MalformedEvent(
+            f"the query is {len(event.subject)} characters, "
+            f"more than the {settings.SEARCH_QUERY_MAX_LENGTH} allowed"
+        )
     offset = event.extensions.get("resultoffset", "0")
     if not (offset.isascii() and offset.isdigit()):
         raise MalformedEvent(f"ce_resultoffset {offset[:40]!r} is not a whole number")
+    # Compared by length first: int() refuses numbers of thousands of digits.
+    if len(offset) > len(str(MAX_RESULT_OFFSET)) or int(offset) > MAX_RESULT_OFFSET:
+        raise MalformedEvent(f"ce_resultoffset {offset[:40]} is more than {MAX_RESULT_OFFSET}")
 
 
 def _adopt(record: Any) -> Event:
@@ -66,7 +78,7 @@ def _adopt(record: Any) -> Event:
     where = f"{record.topic}/{record.partition}/{record.offset}"
     return search_event(
         query=query,
-        books=json.loads(record.value or b""),
+        books=parse_json(record.value),
         visitor_id=visitor_id or None,
         id="seed-" + hashlib.sha256(where.encode()).hexdigest()[:40],
         time=datetime.datetime.fromtimestamp(record.timestamp / 1000, datetime.UTC),
