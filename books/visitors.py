@@ -4,6 +4,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 VISITOR_COOKIE = "uid"
@@ -12,8 +13,12 @@ _VALID_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class VisitorIdMiddleware:
-    """Sets ``request.visitor_id`` from the `uid` cookie, issuing one on the first visit
-    (``request.visitor_is_new``: nothing is known about this visitor yet)."""
+    """Sets ``request.visitor_id`` from the `uid` cookie, issuing one on the first visit.
+
+    A request that brings no valid cookie gets ``request.visitor_id = None`` (and
+    ``request.visitor_is_new``), though a fresh cookie goes out with its response: its events
+    then carry no visitor, so that a client which never sends the cookie back (a script, a
+    flood of requests) counts for nobody in trends and recommendations."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -22,15 +27,16 @@ class VisitorIdMiddleware:
         cookie = request.COOKIES.get(VISITOR_COOKIE, "")
         # A forged or mangled cookie is replaced rather than trusted into event headers.
         is_new = not _VALID_ID.fullmatch(cookie)
-        request.visitor_id = uuid.uuid4().hex if is_new else cookie
+        request.visitor_id = None if is_new else cookie
         request.visitor_is_new = is_new
         response = self.get_response(request)
         if is_new:
             response.set_cookie(
                 VISITOR_COOKIE,
-                request.visitor_id,
+                uuid.uuid4().hex,
                 max_age=VISITOR_COOKIE_MAX_AGE,
                 httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
                 samesite="Lax",
             )
         return response

@@ -19,7 +19,9 @@ def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transacti
     def first_consumer() -> None:
         try:
             with transaction.atomic():
-                count_searches([search_event(query="kafka", books=[], time=T0)])
+                count_searches(
+                    [search_event(query="kafka", books=[], visitor_id="a" * 32, time=T0)]
+                )
                 first_inserted.set()
                 # Holds the new row while the other consumer tries to insert it too.
                 time.sleep(0.5)
@@ -33,7 +35,9 @@ def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transacti
     thread.start()
     first_inserted.wait(10)
     with transaction.atomic():
-        count_searches([search_event(query="KAFKA", books=[{"id": 1}], time=T0)])
+        count_searches(
+            [search_event(query="KAFKA", books=[{"id": 1}], visitor_id="b" * 32, time=T0)]
+        )
     thread.join()
 
     assert errors == []
@@ -78,4 +82,5 @@ def test_sqlite_adds_counts_and_keeps_the_newest_results_too(tmp_path) -> None:
 
     assert result.returncode == 0, result.stderr
     newest = [{"id": 1, "v": "new"}]
-    assert json.loads(result.stdout.splitlines()[-1]) == [3, newest, 3, newest[0], 1500]
+    # One visitor: the query trends once, the book interests them three times.
+    assert json.loads(result.stdout.splitlines()[-1]) == [1, newest, 3, newest[0], 1500]

@@ -26,6 +26,7 @@ def test_relay_and_consumer_work_through_sasl_ssl_with_every_mechanism(
     catalogue, private_kafka, manage_py_env
 ) -> None:
     client = Client()
+    client.get("/")  # a returning visitor: trends count its searches
     for mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
         assert client.get("/", {"q": f"sasl {mechanism}"}).status_code == 200
         env = sasl_env(private_kafka, manage_py_env, mechanism=mechanism)

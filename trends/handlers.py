@@ -5,7 +5,7 @@ from events.consuming.groups import ConsumerGroup, ReadModel, register
 from events.types.book_changes import BOOK_CHANGED, BOOK_REMOVED
 from events.types.book_viewed import BOOK_VIEWED
 from events.types.search_performed import SEARCH_PERFORMED
-from trends.models import BookViews, TrendingQuery
+from trends.models import BookViews, TrendingQuery, TrendVisitor
 from trends.services import count_searches, count_views
 
 CONSUMER_GROUP = "trend-svr"
@@ -24,7 +24,7 @@ GROUP = register(
         read_models=(
             ReadModel(
                 name="trends",
-                models=(TrendingQuery,),
+                models=(TrendingQuery, TrendVisitor),
                 handlers={SEARCH_PERFORMED: count_searches},
             ),
             ReadModel(

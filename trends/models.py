@@ -1,5 +1,7 @@
 from django.db import models
 
+from events.envelope import MAX_ID_LENGTH
+
 
 class TrendingQuery(models.Model):
     """How often a query was searched, and the books its latest search found."""
@@ -8,7 +10,9 @@ class TrendingQuery(models.Model):
     # Unique on a digest rather than on `query`: MySQL's collations fold "café" and "cafe"
     # together where Python does not, and case-folding can make a query longer than a column.
     query_digest = models.CharField(max_length=64, unique=True, editable=False)
-    count = models.PositiveBigIntegerField(default=0)
+    count = models.PositiveBigIntegerField(
+        default=0, help_text="How many distinct returning visitors searched it."
+    )
     books = models.JSONField(
         default=list, help_text="The latest search's results, as in the event."
     )
@@ -20,6 +24,42 @@ class TrendingQuery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query} ({self.count})"
+
+
+class TrendVisitor(models.Model):
+    """A visitor who searched a query: a trend's count is how many of these it has, so that one
+    visitor searching it again and again counts once."""
+
+    query_digest = models.CharField(max_length=64)
+    visitor_id = models.CharField(max_length=MAX_ID_LENGTH)
+    event_id = models.CharField(
+        max_length=MAX_ID_LENGTH, help_text="The search (ce_id) that first counted this visitor."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["query_digest", "visitor_id"], name="trend_visitor_once_per_query"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_id} searched {self.query_digest}"
+
+
+class HiddenQuery(models.Model):
+    """A query staff took out of the trends. Not part of the trends read model (which
+    `rebuild_view trends` empties): a staff decision is not in the events to rebuild it from."""
+
+    query_digest = models.CharField(max_length=64, unique=True)
+    query = models.TextField()
+    hidden_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "hidden queries"
+
+    def __str__(self) -> str:
+        return self.query
 
 
 class BookViews(models.Model):

@@ -4,7 +4,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from catalogue.selectors import current_books, removed_book_ids
-from trends.models import BookViews, TrendingQuery
+from trends.models import BookViews, HiddenQuery, TrendingQuery
 
 DEFAULT_TRENDS = 10
 MAX_TRENDS = 100
@@ -13,8 +13,12 @@ MOST_VIEWED_DAYS = 7
 
 
 def top_trends(*, limit: int = DEFAULT_TRENDS) -> list[TrendingQuery]:
-    """The most searched queries, each with its latest results as the books are now."""
-    trends = list(TrendingQuery.objects.order_by("-count", "-last_searched_at")[:limit])
+    """The queries the most visitors searched, each with its latest results as the books are
+    now; queries staff hid are left out."""
+    shown = TrendingQuery.objects.exclude(
+        query_digest__in=HiddenQuery.objects.values("query_digest")
+    )
+    trends = list(shown.order_by("-count", "-last_searched_at")[:limit])
     books = {book["id"]: book for book in current_books([b for t in trends for b in t.books])}
     for trend in trends:
         trend.books = [books[book["id"]] for book in trend.books if book["id"] in books]

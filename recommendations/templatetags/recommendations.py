@@ -13,11 +13,10 @@ logger = logging.getLogger(__name__)
 def recommended_for_you(context) -> dict:
     """The visitor's "Recommended for you" box, from their own uid cookie."""
     request = context["request"]
+    # None for a visitor whose cookie was only just issued: no searches yet, no query to run.
     visitor_id = getattr(request, "visitor_id", None)
-    # A visitor whose cookie was only just issued has no searches yet: no query to run.
-    known = visitor_id and not getattr(request, "visitor_is_new", False)
     try:
-        books = recommended_books(visitor_id=visitor_id) if known else []
+        books = recommended_books(visitor_id=visitor_id) if visitor_id else []
     except DatabaseError:
         logger.exception("Recommendations unavailable")
         books = []
