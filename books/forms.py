@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 
+from books.validators import validate_plain_text
+
 # Beyond this a page number is a typo or a probe; MySQL's OFFSET would overflow long before.
 MAX_PAGE = 1_000_000
 
@@ -9,6 +11,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=settings.SEARCH_QUERY_MAX_LENGTH,
+        validators=[validate_plain_text],
         error_messages={
             "max_length": "Search queries can be at most %(limit_value)d characters "
             "(this one has %(show_value)d). Please shorten it."

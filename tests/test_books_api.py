@@ -1,7 +1,9 @@
 import datetime
 import json
+import re
 
 import pytest
+from django.test import Client
 
 from books.models import Book
 from books.tokens import issue_api_token
@@ -254,3 +256,171 @@ def test_changing_a_book_deleted_meanwhile_is_404_and_does_not_add_it_again(
     assert response.status_code == 404
     assert not Book.objects.filter(pk=book_id).exists()
     assert not outbox_events(BOOK_CHANGED)
+
+
+@pytest.fixture
+def csrf_client(db):
+    """A client that is CSRF-checked, as a browser is (the default test client is not)."""
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer nope", "Basic Zm9vOmJhcg=="])
+def test_missing_or_wrong_credentials_are_401_with_a_bearer_challenge(
+    csrf_client, authorization
+) -> None:
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+
+    response = csrf_client.post("/api/books", NEW_BOOK, content_type="application/json", **headers)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert not Book.objects.exists()
+
+
+def test_a_token_is_never_csrf_checked_even_beside_a_session(csrf_client, admin_user) -> None:
+    csrf_client.force_login(admin_user)
+    token = issue_api_token(user=admin_user, name="importer")
+
+    response = csrf_client.post(
+        "/api/books",
+        NEW_BOOK,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 201
+
+
+def test_a_wrong_token_beside_a_session_is_401_not_a_csrf_403(csrf_client, admin_user) -> None:
+    csrf_client.force_login(admin_user)
+
+    response = csrf_client.post(
+        "/api/books", NEW_BOOK, content_type="application/json", HTTP_AUTHORIZATION="Bearer nope"
+    )
+
+    assert response.status_code == 401
+    assert not Book.objects.exists()
+
+
+def test_a_session_request_without_its_csrf_token_is_403(csrf_client, admin_user) -> None:
+    csrf_client.force_login(admin_user)
+
+    response = csrf_client.post("/api/books", NEW_BOOK, content_type="application/json")
+
+    assert response.status_code == 403
+    assert not Book.objects.exists()
+
+
+def test_a_session_request_with_its_csrf_token_adds_a_book(csrf_client, admin_user) -> None:
+    csrf_client.force_login(admin_user)
+    csrf_client.get("/admin/")  # sets the csrftoken cookie
+
+    response = csrf_client.post(
+        "/api/books",
+        NEW_BOOK,
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=csrf_client.cookies["csrftoken"].value,
+    )
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f", "\x85"])
+@pytest.mark.parametrize(
+    ("url", "parameter"), [("/api/books", "q"), ("/api/recommendations", "uid")]
+)
+def test_control_characters_in_a_query_parameter_are_400(
+    client, db, url, parameter, character
+) -> None:
+    response = client.get(url, {parameter: f"kafka{character}python"})
+
+    assert response.status_code == 400
+    assert parameter in response.json()["errors"]
+    assert not OutboxEvent.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["title", "author", "description"])
+def test_control_characters_in_a_body_text_field_are_400(admin_client, field) -> None:
+    response = admin_client.post(
+        "/api/books", {**NEW_BOOK, field: "The\x00Log"}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "Control characters" in response.json()["errors"][field][0]
+    assert not Book.objects.exists()
+
+
+def test_a_description_keeps_its_line_breaks_and_tabs(admin_client) -> None:
+    body = {**NEW_BOOK, "description": "Logs.\r\n\tAnd more logs."}
+
+    response = admin_client.post("/api/books", body, content_type="application/json")
+
+    assert response.status_code == 201
+    assert Book.objects.get().description == "Logs.\r\n\tAnd more logs."
+
+
+@pytest.mark.parametrize(
+    "published_at", [0, 1412121600, "2024-1-1", "2024-01-01T00:00:00", "20240101", "2024-W01-1"]
+)
+def test_published_at_must_be_an_iso_date(admin_client, published_at) -> None:
+    response = admin_client.post(
+        "/api/books", {**NEW_BOOK, "published_at": published_at}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "YYYY-MM-DD" in response.json()["errors"]["published_at"][0]
+    assert not Book.objects.exists()
+
+
+@pytest.mark.parametrize("isbn", ["978-0-14-143951-8", "978 0 14 143951 8", "9780141439518"])
+def test_an_isbn_in_the_schemas_format_is_accepted(admin_client, isbn) -> None:
+    response = admin_client.post(
+        "/api/books", {**NEW_BOOK, "isbn": isbn}, content_type="application/json"
+    )
+
+    assert response.status_code == 201
+    assert Book.objects.get().isbn == "9780141439518"
+
+
+@pytest.mark.parametrize(
+    "isbn", ["978--0141439518", "-9780141439518", "978014143951", "٩٧٨٠١٤١٤٣٩٥١٨"]
+)
+def test_an_isbn_outside_the_schemas_format_is_400(admin_client, isbn) -> None:
+    response = admin_client.post(
+        "/api/books", {**NEW_BOOK, "isbn": isbn}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "Enter an ISBN-13" in response.json()["errors"]["isbn"][0]
+
+
+def test_the_isbn_format_is_a_pattern_in_the_schema(client, db) -> None:
+    schema = client.get("/api/openapi.json").json()
+    isbn = schema["components"]["schemas"]["BookIn"]["properties"]["isbn"]
+
+    [pattern] = [option["pattern"] for option in isbn["anyOf"] if "pattern" in option]
+
+    assert re.fullmatch(pattern, "978-0-14-143951-8")
+    assert not re.fullmatch(pattern, "978--0141439518")
+
+
+def test_a_non_integer_book_id_is_a_declared_400(client, db) -> None:
+    response = client.get("/api/books/abc")
+    schema = client.get("/api/openapi.json").json()
+
+    assert response.status_code == 400
+    assert "book_id" in response.json()["errors"]
+    assert "400" in schema["paths"]["/api/books/{book_id}"]["get"]["responses"]
+
+
+def test_every_operation_declares_the_servers_414_and_its_400s(client, db) -> None:
+    schema = client.get("/api/openapi.json").json()
+
+    operations = {
+        (method.upper(), path): operation["responses"]
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
+
+    assert all("414" in responses for responses in operations.values())
+    assert all("400" in responses for responses in operations.values())

@@ -1,6 +1,8 @@
 import pytest
 from django.test import override_settings
 
+from events.models import OutboxEvent
+
 
 def titles_on(response) -> list[str]:
     return [book.title for book in response.context["result"].books]
@@ -84,6 +86,17 @@ def test_query_over_200_characters_gets_a_400_with_a_message(client, catalogue) 
 
     assert response.status_code == 400
     assert "at most 200 characters" in response.text
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f"])
+def test_a_query_with_control_characters_gets_a_400_and_publishes_nothing(
+    client, db, character
+) -> None:
+    response = client.get("/", {"q": f"kafka{character}python"})
+
+    assert response.status_code == 400
+    assert "Control characters" in response.text
+    assert not OutboxEvent.objects.exists()
 
 
 def test_book_page_shows_the_book(client, catalogue) -> None:
