@@ -3,6 +3,7 @@
 import datetime
 import os
 import runpy
+import secrets
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ DEFAULT_DATABASE_URL = "mysql://bookstore:bookstore@127.0.0.1:3306/event_books_b
 KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 DELIVERY_MODES = ("off", "outbox", "direct")
 GUNICORN_CONF = REPO / "gunicorn.conf.py"
+BENCH_SECRET_KEY = secrets.token_urlsafe(50)
 GUNICORN_SETTINGS = runpy.run_path(str(GUNICORN_CONF))
 
 
@@ -160,6 +162,8 @@ class RunContext:
             "EVENTS_DELIVERY": delivery,
             # DEBUG keeps every SQL query in memory: it would falsify both latency and RSS.
             "DEBUG": "false",
+            # With DEBUG off the site refuses to start without a real key; a run's own will do.
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or BENCH_SECRET_KEY,
             # wrk and the load generator are one address sending thousands of searches a second.
             "SEARCH_RATE_LIMIT": "1000000/s",
             "LOG_LEVEL": "WARNING",

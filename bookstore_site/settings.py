@@ -7,9 +7,16 @@ make no sense are rejected by the apps' system checks (`books/checks.py`,
 `events/checks.py`).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,10 +46,96 @@ def _strict_bool(name: str, default: bool) -> bool:
     raise ValueError("expected true/false, yes/no, on/off or 1/0")
 
 
-SECRET_KEY = _read("SECRET_KEY", env.str, "django-insecure-local-development-key-change-me")
+def _proxy_ssl_header(name: str, default: None) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER as "HTTP_X_FORWARDED_PROTO,https": the request header (as Django
+    names it in META) and the value by which the proxy says the client used HTTPS."""
+    if not env.str(name, default=""):
+        return default
+    value = tuple(part.strip() for part in env.tuple(name))
+    if len(value) != 2 or not all(value):
+        raise ValueError('expected "<META header name>,<value>", e.g. HTTP_X_FORWARDED_PROTO,https')
+    return value
+
+
+def _require_production_secret_key(key: str) -> None:
+    """Sessions, CSRF tokens and password-reset links are signed with SECRET_KEY: with DEBUG off
+    a missing or guessable one refuses to start. Here rather than as a system check because
+    gunicorn runs no checks; the thresholds are those of Django's own check (security.W009)."""
+    if (
+        len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or key.startswith(SECRET_KEY_INSECURE_PREFIX)
+    ):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is missing or a development key, and DEBUG is off: set SECRET_KEY in the "
+            f"environment or .env to a random string of at least {SECRET_KEY_MIN_LENGTH} "
+            f"characters ({SECRET_KEY_MIN_UNIQUE_CHARACTERS}+ distinct, not starting with "
+            f"{SECRET_KEY_INSECURE_PREFIX!r}), e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` (`make run` writes "
+            "one to .env), or set DEBUG=true on a development machine."
+        )
+
+
 DEBUG = _read("DEBUG", _strict_bool, False)
+SECRET_KEY = _read("SECRET_KEY", env.str, "")
+if DEBUG:
+    SECRET_KEY = SECRET_KEY or f"{SECRET_KEY_INSECURE_PREFIX}local-development-key"
+else:
+    _require_production_secret_key(SECRET_KEY)
 ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", env.list, [])
+# Serving over HTTPS (README, "Deploying"): all off by default, since `make run` serves plain
+# http. Behind a TLS-terminating proxy, SECURE_PROXY_SSL_HEADER says which header the proxy
+# sets (and every client request's own copy of it must be overwritten by the proxy).
+# SESSION_COOKIE_SECURE makes the visitors' `uid` cookie Secure too (books/visitors.py).
+SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", _strict_bool, False)
+SECURE_PROXY_SSL_HEADER = _read("SECURE_PROXY_SSL_HEADER", _proxy_ssl_header, None)
+SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", env.int, 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _read("SECURE_HSTS_INCLUDE_SUBDOMAINS", _strict_bool, False)
+SECURE_HSTS_PRELOAD = _read("SECURE_HSTS_PRELOAD", _strict_bool, False)
+SESSION_COOKIE_SECURE = _read("SESSION_COOKIE_SECURE", _strict_bool, False)
+CSRF_COOKIE_SECURE = _read("CSRF_COOKIE_SECURE", _strict_bool, False)
+# Content-Security-Policy (django-csp): scripts, styles, images and API calls from this site
+# only, no inline script or style anywhere (the admin, the pages and ninja's Swagger UI, served
+# from ninja's static files, need none), no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for the icons swagger-ui.css embeds.
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login throttling (django-axes), for the admin's and any other login: AXES_FAILURE_LIMIT failed
+# logins for one username, or from one client address, lock that username or address out for
+# AXES_COOLOFF_MINUTES (429), counted per username and per address separately so that neither
+# guessing one user's password from many addresses nor many users' from one address gets far.
+# A successful login clears its failures. `manage.py axes_reset` (or axes_reset_username,
+# axes_reset_ip) unlocks at once. The address is REMOTE_ADDR: behind a reverse proxy, have the
+# proxy hand the client's address to gunicorn (README, "Deploying") rather than trusting a
+# header here that any client can send.
+AXES_FAILURE_LIMIT = _read("AXES_FAILURE_LIMIT", env.int, 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_read("AXES_COOLOFF_MINUTES", env.int, 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# No banner on every manage.py command; lockouts are still logged (WARNING, axes.handlers).
+AXES_VERBOSE = False
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed logins: this account or address is locked. Try again in "
+    f"{AXES_COOLOFF_TIME.total_seconds() / 60:.0f} minutes, or ask an administrator to unlock it."
+)
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out login is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # How many books a search page or an API call returns at once (the seed's page_size).
 PAGE_SIZE = _read("PAGE_SIZE", env.int, 5)
@@ -106,6 +199,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
     "books",
     "events",
     "catalogue",
@@ -117,6 +211,7 @@ MIDDLEWARE = [
     # 503 for a view that failed because the database is unavailable (bookstore_site/errors.py).
     "bookstore_site.errors.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,6 +220,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "books.visitors.VisitorIdMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bookstore_site.urls"

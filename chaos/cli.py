@@ -3,6 +3,7 @@
 import argparse
 import datetime
 import os
+import secrets
 import shlex
 import shutil
 import signal
@@ -54,6 +55,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def setup_django(services: Services, topic: str) -> None:
     """This process reads the run's database and topic through the project's own models and
     Kafka factories; settings read the environment once, so it is set first."""
+    # With DEBUG off the site refuses to start without a real key; a run's own is as good.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.update(
         DJANGO_SETTINGS_MODULE="bookstore_site.settings",
         DATABASE_URL=services.database_url,

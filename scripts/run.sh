@@ -16,6 +16,14 @@ kafka_servers="${KAFKA_BOOTSTRAP_SERVERS:-$(sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=/
 kafka_servers="${kafka_servers:-localhost:9092}"
 database_url="${DATABASE_URL:-$(sed -n 's/^DATABASE_URL=//p' .env 2>/dev/null)}"
 
+# With DEBUG off (the default) the site refuses to start without a real SECRET_KEY: make a
+# random one once and keep it in .env (git-ignored), where every manage.py command finds it.
+if [ -z "${SECRET_KEY:-}" ] && ! grep -q '^SECRET_KEY=' .env 2>/dev/null; then
+  [ -s .env ] && [ -n "$(tail -c1 .env)" ] && echo >> .env
+  echo "SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')" >> .env
+  say "wrote a random SECRET_KEY to .env"
+fi
+
 children=()
 stop_kafka=0
 cleanup() {

@@ -219,3 +219,50 @@ def test_mysql_keeps_its_data_in_a_named_volume(compose) -> None:
     datadir = datadirs[-1] if datadirs else MYSQL_IMAGE_DATADIR
 
     assert is_kept(datadir, named_volume_mounts(compose, "mysql"))
+
+
+def dockerfile_stages() -> list[list[str]]:
+    """The Dockerfile's build stages, each as its instruction lines (continuations joined)."""
+    text = re.sub(r"\\\n\s*", " ", (REPO / "Dockerfile").read_text())
+    stages: list[list[str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.upper().startswith("FROM "):
+            stages.append([])
+        if stages and line and not line.startswith("#"):
+            stages[-1].append(line)
+    return stages
+
+
+def test_the_image_is_built_in_stages_and_the_final_one_has_no_compiler() -> None:
+    *builders, final = dockerfile_stages()
+
+    assert builders, "a single stage: the compiler would ship in the image"
+    assert any("gcc" in line for stage in builders for line in stage)
+    # Compilers, build tools, header packages (*-dev) and the development requirements.
+    build_only = re.compile(r"\bgcc\b|build-essential|pkg-config|-dev\b")
+    assert not [line for line in final if build_only.search(line)]
+
+
+def test_the_image_runs_as_a_non_root_user() -> None:
+    final = dockerfile_stages()[-1]
+    users = [line.split(None, 1)[1] for line in final if line.upper().startswith("USER ")]
+
+    assert users, "no USER in the final stage: the image would run as root"
+    user = users[-1].partition(":")[0]
+    assert user not in ("root", "0")
+
+
+def test_the_image_installs_no_development_requirements() -> None:
+    instructions = [line for stage in dockerfile_stages() for line in stage]
+
+    assert not [line for line in instructions if "requirements-dev" in line]
+    assert "requirements-dev.txt" in (REPO / ".dockerignore").read_text().split()
+
+
+@pytest.mark.parametrize("service", ["setup", "web", "relay", "trends", "recommendations"])
+def test_compose_refuses_to_start_the_app_without_a_secret_key(compose, service) -> None:
+    secret_key = environment(compose["services"][service])["SECRET_KEY"]
+
+    # "${VAR:?message}": compose stops with the message when VAR is unset or empty.
+    assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]+\}", secret_key), secret_key
