@@ -10,6 +10,7 @@ from events.types.search_performed import SEARCH_PERFORMED
 
 
 def test_search_writes_one_outbox_row_with_the_message(client, catalogue, settings) -> None:
+    client.get("/")  # the first visit only sets the cookie: a returning visitor is named
     client.get("/", {"q": "murakami"})
 
     row = OutboxEvent.objects.get(event_type=SEARCH_PERFORMED)

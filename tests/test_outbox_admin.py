@@ -8,6 +8,7 @@ from events.models import OutboxEvent
 from events.registry import event_types
 from events.types.book_changes import BOOK_CHANGED, book_event
 from events.types.search_performed import SEARCH_PERFORMED, search_event
+from tests.helpers import EMMA
 
 CHANGELIST = "/admin/events/outboxevent/"
 
@@ -85,7 +86,7 @@ def test_each_row_shows_its_event_type_and_the_type_filter_lists_only_that_type(
     admin_client,
 ) -> None:
     make_rows()
-    [changed] = write_to_outbox([book_event(BOOK_CHANGED, {"id": 5, "title": "Emma"})])
+    [changed] = write_to_outbox([book_event(BOOK_CHANGED, {**EMMA, "id": 5})])
 
     everything = admin_client.get(CHANGELIST)
     only_changes = admin_client.get(CHANGELIST, {"type": BOOK_CHANGED})
