@@ -65,7 +65,7 @@ class OutboxEventAdmin(ReadOnlyAdmin):
     list_filter = [StatusFilter, EventTypeFilter]
     date_hierarchy = "created_at"
     ordering = ["-id"]
-    actions = ["retry_selected_now"]
+    actions = ["retry_selected_now", "delete_selected_published"]
     show_full_result_count = False
     change_list_template = "admin/events/outboxevent/change_list.html"
 
@@ -80,6 +80,31 @@ class OutboxEventAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(
             request, {**(extra_context or {}), "summary": outbox_summary()}
+        )
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        # Django's "delete selected" would delete unpublished rows too: events lost for good.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: OutboxEvent | None = None) -> bool:
+        """Only a published row may go: an unpublished one is an event not yet on Kafka."""
+        if obj is not None and obj.published_at is None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description="Delete the selected published events", permissions=["delete"])
+    def delete_selected_published(
+        self, request: HttpRequest, queryset: QuerySet[OutboxEvent]
+    ) -> None:
+        deleted, _ = queryset.published().delete()
+        kept = queryset.count()
+        self.message_user(
+            request,
+            f"{deleted} published event(s) deleted"
+            + (f"; {kept} unpublished kept: they are still to be published." if kept else "."),
+            messages.SUCCESS,
         )
 
     @admin.action(description="Retry the selected unpublished events now", permissions=["retry"])

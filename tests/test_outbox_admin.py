@@ -98,3 +98,34 @@ def test_each_row_shows_its_event_type_and_the_type_filter_lists_only_that_type(
     cl = only_changes.context["cl"]
     offered = [choice["display"] for choice in cl.filter_specs[1].choices(cl)]
     assert {event_type.name for event_type in event_types()} <= set(offered)
+
+
+def test_the_bulk_delete_deletes_published_rows_and_keeps_unpublished_ones(admin_client) -> None:
+    rows = make_rows()
+
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "delete_selected_published", "_selected_action": [r.pk for r in rows.values()]},
+        follow=True,
+    )
+
+    assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {rows["b"].pk, rows["c"].pk}
+    assert "1 published event(s) deleted; 2 unpublished kept" in response.text
+    offered = [value for value, _ in response.context["action_form"].fields["action"].choices]
+    assert "delete_selected_published" in offered
+    assert "delete_selected" not in offered
+
+
+def test_an_unpublished_row_cannot_be_deleted_from_its_page_a_published_one_can(
+    admin_client,
+) -> None:
+    rows = make_rows()
+
+    assert admin_client.get(f"{CHANGELIST}{rows['c'].pk}/delete/").status_code == 403
+    assert (
+        admin_client.post(f"{CHANGELIST}{rows['c'].pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    assert (
+        admin_client.post(f"{CHANGELIST}{rows['a'].pk}/delete/", {"post": "yes"}).status_code == 302
+    )
+    assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {rows["b"].pk, rows["c"].pk}
