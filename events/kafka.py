@@ -22,9 +22,12 @@ SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
+DEAD_LETTER_SUFFIX = ".dlq"
+
+
 def dead_letter_topic(topic: str) -> str:
     """Where consumers put the messages of `topic` they cannot apply."""
-    return f"{topic}.dlq"
+    return f"{topic}{DEAD_LETTER_SUFFIX}"
 
 
 def connection_config() -> dict[str, Any]:

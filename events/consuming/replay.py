@@ -13,10 +13,10 @@ from kafka.errors import KafkaError
 
 from events import registry
 from events.consuming.reading import read_spans, retained_spans
+from events.kafka import DEAD_LETTER_SUFFIX, dead_letter_topic
 from events.registry import EventType
 
 DLQ_HEADER_PREFIX = "dlq_"
-DLQ_SUFFIX = ".dlq"
 ACK_TIMEOUT_SECONDS = 30
 
 
@@ -48,7 +48,7 @@ class DeadLetter:
 
     @property
     def source_topic(self) -> str:
-        return self.header("dlq_source_topic") or self.topic.removesuffix(DLQ_SUFFIX)
+        return self.header("dlq_source_topic") or self.topic.removesuffix(DEAD_LETTER_SUFFIX)
 
     @property
     def replay_headers(self) -> list[tuple[str, bytes]]:
@@ -80,7 +80,7 @@ def _type_named(name: str) -> EventType | None:
 def dead_letter_topics(topics: list[str] | None = None) -> list[str]:
     """The DLQs of `topics` (source or DLQ names), by default of every registered type's topic."""
     return [
-        topic if topic.endswith(DLQ_SUFFIX) else f"{topic}{DLQ_SUFFIX}"
+        topic if topic.endswith(DEAD_LETTER_SUFFIX) else dead_letter_topic(topic)
         for topic in topics or registry.topics()
     ]
 
