@@ -4,9 +4,23 @@ from books.fields import IsbnField
 
 
 class Book(models.Model):
+    class Precision(models.TextChoices):
+        """How much of `published_at` is known: many books have only a year (stored as its
+        1 January), some a month."""
+
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
     title = models.CharField(max_length=255)
     author = models.CharField(max_length=255)
     published_at = models.DateField(help_text="Date of first publication.")
+    published_precision = models.CharField(
+        max_length=5,
+        choices=Precision,
+        default=Precision.DAY,
+        help_text="How much of the date is known; a year-only date is stored as its 1 January.",
+    )
     description = models.TextField(blank=True)
     isbn = IsbnField(
         "ISBN-13",

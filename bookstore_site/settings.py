@@ -205,6 +205,7 @@ INSTALLED_APPS = [
     "catalogue",
     "trends",
     "recommendations",
+    "privacy",
 ]
 
 MIDDLEWARE = [
