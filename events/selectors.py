@@ -11,31 +11,25 @@ from events.registry import event_types
 class OutboxSummary:
     pending: int
     failing: int
-    published: int
     oldest_pending_seconds: float | None
     last_error: str
 
 
 def outbox_summary() -> OutboxSummary:
-    unpublished = Q(published_at__isnull=True)
-    counts = OutboxEvent.objects.aggregate(
-        pending=Count("pk", filter=unpublished),
-        failing=Count("pk", filter=unpublished & Q(attempts__gt=0)),
-        published=Count("pk", filter=~unpublished),
-        oldest=Min("created_at", filter=unpublished),
-    )
+    """The backlog over every type. Published rows are not counted: the outbox may keep
+    millions of them, and counting them read every one on each view of the outbox list."""
+    backlog = outbox_backlog()
+    ages = [t.oldest_pending_seconds for t in backlog if t.oldest_pending_seconds is not None]
     last_error = (
         OutboxEvent.objects.failing()
         .order_by("-next_attempt_at")
         .values_list("last_error", flat=True)
         .first()
     )
-    oldest = counts["oldest"]
     return OutboxSummary(
-        pending=counts["pending"],
-        failing=counts["failing"],
-        published=counts["published"],
-        oldest_pending_seconds=(timezone.now() - oldest).total_seconds() if oldest else None,
+        pending=sum(t.pending for t in backlog),
+        failing=sum(t.failing for t in backlog),
+        oldest_pending_seconds=max(ages, default=None),
         last_error=last_error or "",
     )
 
