@@ -270,6 +270,23 @@ def target_p99_at_scale(results: BenchResults) -> Target:
     )
 
 
+def target_cjk_at_100k(results: BenchResults) -> Target:
+    """Chinese and Japanese queries through the n-gram index (books/search.py), in process."""
+    name = "Chinese/Japanese search p99 ≤ 50 ms at 100k books (in process)"
+    runs = [e for e in results.scale if e.in_process and e.in_process.cjk]
+    entry = min(runs, key=lambda e: abs(e.size - 100_000), default=None)
+    if entry is None:
+        return Target(name, NA, None)
+    p99 = entry.in_process.cjk.latency.p99
+    return Target(
+        name,
+        f"{ms(p99)} at {books(entry.size)} books",
+        p99 <= 50,
+        gap="" if p99 <= 50 else f"{ms(p99 - 50)} over",
+        scope="" if entry.size == 100_000 else f"at {books(entry.size)}",
+    )
+
+
 def _web_server(results: BenchResults) -> str:
     plan = results.plan
     return f"{plan.workers} workers of {plan.threads} threads"
@@ -389,6 +406,7 @@ def evaluate(results: BenchResults) -> list[Target]:
     return [
         target_event_cost(results),
         target_p99_at_scale(results),
+        target_cjk_at_100k(results),
         target_throughput(results),
         target_relay(results),
         target_consumers(results),
@@ -610,6 +628,7 @@ def _scale(results: BenchResults) -> list[str]:
                 f"{times(like.latency.p50 / ft_same.p50)} / "
                 f"{times(like.latency.p99 / ft_same.p99)}",
                 f"{ms(fb.latency.p50)} / {ms(fb.latency.p99)}",
+                f"{ms(ip.cjk.latency.p50)} / {ms(ip.cjk.latency.p99)}" if ip.cjk else NA,
                 f"{per_second(http.throughput)}, {ms(http.latency.p50)} / {ms(http.latency.p99)}"
                 if http
                 else NA,
@@ -644,6 +663,7 @@ def _scale(results: BenchResults) -> list[str]:
                 "LIKE p50 / p99",
                 "LIKE ÷ FULLTEXT p50 / p99",
                 "no indexed word p50 / p99",
+                "Chinese/Japanese p50 / p99",
                 "HTTP searches/s, p50 / p99",
             ],
             search_rows,

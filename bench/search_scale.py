@@ -17,7 +17,7 @@ from unittest import mock
 
 from bench.config import Plan, RunContext
 from bench.processes import BenchError, manage, step
-from bench.queries import FALLBACK_QUERIES, PAGE_SIZE, QUERIES
+from bench.queries import CJK_QUERIES, FALLBACK_QUERIES, PAGE_SIZE, QUERIES
 from bench.stats import Latency
 
 
@@ -62,6 +62,7 @@ class InProcess:
     # Queries without an indexed word: what the site really runs for them on MariaDB (LIKE).
     fallback: StrategyResult
     count_limit: int  # books.selectors.COUNT_LIMIT: how many matches a search ranks and counts
+    cjk: StrategyResult | None = None  # Chinese and Japanese queries (bench.queries.CJK_QUERIES)
 
 
 def grow_catalogue(ctx: RunContext, *, size: int, seed: int, check_rerun: bool) -> Growth:
@@ -177,6 +178,11 @@ def measure_in_process(plan: Plan) -> InProcess:
     fulltext = _time_queries(
         QUERIES, passes=plan.inprocess_repeats, budget=plan.inprocess_budget_seconds
     )
+    step("search: Chinese and Japanese queries (FULLTEXT over character pairs)")
+    cjk = _time_queries(
+        CJK_QUERIES, passes=plan.inprocess_repeats, budget=plan.inprocess_budget_seconds / 2
+    )
+    step(f"search: Chinese and Japanese p50 {cjk.latency.p50:.1f} ms, p99 {cjk.latency.p99:.1f} ms")
     step(f"search: LIKE in-process (at most {plan.inprocess_budget_seconds:.0f} s)")
     with _like_instead_of_fulltext():
         like = _time_queries(
@@ -188,4 +194,6 @@ def measure_in_process(plan: Plan) -> InProcess:
     )
     from books.selectors import COUNT_LIMIT
 
-    return InProcess(fulltext=fulltext, like=like, fallback=fallback, count_limit=COUNT_LIMIT)
+    return InProcess(
+        fulltext=fulltext, like=like, fallback=fallback, count_limit=COUNT_LIMIT, cjk=cjk
+    )

@@ -85,6 +85,14 @@ SENTENCES = (
     "Includes notes on {theme} and {theme2}.",
     "Told by the {noun} who cannot forget {place}, it is a story of {theme}.",
 )
+# One book in ten also has a line in Chinese or Japanese, so that searches in scripts without
+# spaces (books/search.py) have something to find at every catalogue size.
+CJK_SHARE = 0.1
+CJK_SENTENCES = ("一部关于{zh_theme}的{zh_genre}。", "{ja_theme}をめぐる{ja_genre}。")
+ZH_THEMES = ("友情", "战争", "爱情", "家族", "科幻", "武侠", "历史", "音乐", "数学", "旅行")
+ZH_GENRES = ("长篇小说", "三部曲", "短篇小说集", "散文集", "回忆录")
+JA_THEMES = ("友情", "戦争", "恋愛", "家族", "東京", "京都", "音楽", "旅", "猫", "海")
+JA_GENRES = ("長編小説", "三部作", "短編集", "随筆", "推理小説")
 # The choices a book's title and author are made of; every combination is a different
 # (title, author).
 CHOICES: tuple[tuple[str, ...], ...] = (
@@ -146,11 +154,21 @@ def synthetic_book(*, seed: int, index: int) -> Book:
     }
     # Recent years are likelier, as in a real bookshop.
     year = max(1800, 2025 - int(rng.expovariate(1 / 30)))
+    published_at = datetime.date(year, rng.randint(1, 12), rng.randint(1, 28))
+    description = " ".join(s.format(**fill) for s in rng.sample(SENTENCES, rng.randint(2, 3)))
+    # Drawn last, so that the books of earlier versions of this catalogue stay the same.
+    if rng.random() < CJK_SHARE:
+        description += " " + rng.choice(CJK_SENTENCES).format(
+            zh_theme=rng.choice(ZH_THEMES),
+            zh_genre=rng.choice(ZH_GENRES),
+            ja_theme=rng.choice(JA_THEMES),
+            ja_genre=rng.choice(JA_GENRES),
+        )
     return Book(
         title=pattern.format(adjective=adjective, noun=noun, place=place),
         author=f"{first} {last}",
-        published_at=datetime.date(year, rng.randint(1, 12), rng.randint(1, 28)),
-        description=" ".join(s.format(**fill) for s in rng.sample(SENTENCES, rng.randint(2, 3))),
+        published_at=published_at,
+        description=description,
         isbn=isbn13(f"979{number:09d}"),
     )
 

@@ -25,7 +25,7 @@ class ImportFileError(Exception):
     """The file as a whole cannot be imported (unreadable, unknown format, wrong header)."""
 
 
-DATE = re.compile(r"(\d{4})(?:-(\d{2})-(\d{2}))?")
+DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 # A row is either its fields or, when it could not even be read as fields, what is wrong.
 Record = tuple[int, Mapping[str, object] | str]
 
@@ -138,7 +138,7 @@ def book_from_record(record: Mapping[str, object]) -> Book | str:
             problems.append(f"{name} is missing")
         elif name == "published_at":
             try:
-                values[name] = parse_published_at(text)
+                values[name], values["published_precision"] = parse_published_at(text)
             except ValueError as exc:
                 problems.append(str(exc))
         else:
@@ -149,16 +149,22 @@ def book_from_record(record: Mapping[str, object]) -> Book | str:
     return "; ".join(problems) if problems else Book(**values)
 
 
-def parse_published_at(text: str) -> datetime.date:
-    """A publication date written as YYYY-MM-DD, or as YYYY for the first of January."""
+def parse_published_at(text: str) -> tuple[datetime.date, Book.Precision]:
+    """A publication date written as YYYY-MM-DD, YYYY-MM or YYYY, as the first day of that
+    period and how much of it is known: "1951" -> (1951-01-01, year)."""
     match = DATE.fullmatch(text)
     if match:
-        year, month, day = match.groups(default="1")
+        year, month, day = match.groups()
+        precision = (
+            Book.Precision.DAY if day else Book.Precision.MONTH if month else Book.Precision.YEAR
+        )
         try:
-            return datetime.date(int(year), int(month), int(day))
+            return datetime.date(int(year), int(month or 1), int(day or 1)), precision
         except ValueError:
             pass
-    raise ValueError(f"published_at {_shorten(text)!r} is not a date (use YYYY-MM-DD or YYYY)")
+    raise ValueError(
+        f"published_at {_shorten(text)!r} is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)"
+    )
 
 
 def _shorten(text: str, length: int = 40) -> str:

@@ -1,6 +1,21 @@
+from collections.abc import Iterable
+
 from django.db import models, transaction
 
 from books.fields import IsbnField
+from books.search import search_grams
+
+# The fields `search_grams` is made of.
+SEARCHED_FIELDS = frozenset({"title", "author", "description"})
+
+
+class BookQuerySet(models.QuerySet):
+    def bulk_create(self, objs: Iterable["Book"], *args, **kwargs) -> list["Book"]:
+        # bulk_create() bypasses save(), the other place search_grams is kept in step.
+        objs = list(objs)
+        for book in objs:
+            book.fill_search_grams()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Book(models.Model):
@@ -29,8 +44,13 @@ class Book(models.Model):
         blank=True,
         help_text="Optional; unique when given. Hyphens and spaces are dropped.",
     )
+    # Derived from title, author and description, for searching text without spaces (see
+    # books/search.py); never edited. update() and raw SQL writes must refill it.
+    search_grams = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookQuerySet.as_manager()
 
     class Meta:
         # Newest first: the home page, the admin and an empty search all list books this way.
@@ -46,6 +66,10 @@ class Book(models.Model):
         return f"{self.title} by {self.author}"
 
     def save(self, *args, **kwargs) -> None:
+        self.fill_search_grams()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and SEARCHED_FIELDS.intersection(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_grams"}
         # The row and the event that announces it (books/receivers.py, on post_save) commit
         # together, or neither does, also where the caller opened no transaction.
         with transaction.atomic(using=kwargs.get("using")):
@@ -54,6 +78,9 @@ class Book(models.Model):
     def clean(self) -> None:
         # full_clean() skips cleaning blank fields, so "" would reach the unique check as "".
         self.isbn = self.isbn or None
+
+    def fill_search_grams(self) -> None:
+        self.search_grams = search_grams(self.title, self.author, self.description)
 
 
 class ApiToken(models.Model):

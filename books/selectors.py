@@ -7,7 +7,15 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 
 from books.models import Book
-from books.search import FULLTEXT_COLUMNS, Match, boolean_mode_query
+from books.search import (
+    FTS5_TABLE,
+    FULLTEXT_COLUMNS,
+    Match,
+    SearchQuery,
+    boolean_mode_query,
+    fts5_query,
+    parse_query,
+)
 
 # Searches count their matches only this far, and FULLTEXT searches rank only this many: every
 # match counted is a row read, so an exact count over a million books costs far more than the
@@ -50,32 +58,74 @@ def matching_books(query: str) -> QuerySet[Book]:
     return books
 
 
-def best_matches(query: str) -> list[int] | None:
-    """The ids of the books a FULLTEXT search finds, most relevant first, at most
-    COUNT_LIMIT + 1 of them; None where the index cannot serve the query.
+def more_by_author(*, book: Book, limit: int = 5) -> list[Book]:
+    """Other books by `book`'s author, the most recently published first (book_author_idx)."""
+    return list(
+        Book.objects.filter(author=book.author)
+        .exclude(pk=book.pk)
+        .order_by("-published_at", "-id")[:limit]
+    )
 
-    On MySQL/MariaDB the FULLTEXT index finds the books containing every word of the query (the
-    last one as a prefix). A LIKE over a million rows reads them all, so matching_books() serves
-    only SQLite and queries without a word the index holds (such as "the" or "AI").
+
+def best_matches(query: str) -> list[int] | None:
+    """The ids of the books a full-text search finds, most relevant first, at most
+    COUNT_LIMIT + 1 of them; None where no index can serve the query.
+
+    The index (MySQL/MariaDB's FULLTEXT, SQLite's FTS5) finds the books containing every word
+    of the query (the last one as a prefix) and every run of text without spaces in it. A LIKE
+    over a million rows reads them all, so matching_books() serves only queries without a word
+    the index holds (such as "the" or "AI") and other databases.
     """
-    against = boolean_mode_query(query)
-    if not against or connections[Book.objects.db].vendor != "mysql":
+    parsed = parse_query(query)
+    if not parsed.terms:
         return None
+    vendor = connections[Book.objects.db].vendor
+    if vendor == "mysql":
+        return _fulltext_matches(query, parsed)
+    if vendor == "sqlite":
+        return _fts5_matches(query, parsed)
+    return None
+
+
+def _fulltext_matches(query: str, parsed: SearchQuery) -> list[int]:
     # No ORDER BY: an ORDER BY reads every match's row to sort them, ~30,000 rows for a common
     # word in a million books, whereas InnoDB's FULLTEXT search already hands its matches out
     # most relevant first, equally relevant ones in index order (oldest first), so the first
     # rows are the best ones. A search therefore ranks only its COUNT_LIMIT best books; among
     # many equally relevant ones, books added later fall past that limit.
-    matches = list(
-        Book.objects.annotate(relevance=Match(*FULLTEXT_COLUMNS, against=against))
-        .filter(relevance__gt=0)
-        .order_by()
-        .values_list("pk", "relevance")[: COUNT_LIMIT + 1]
-    )
+    books = Book.objects.annotate(
+        relevance=Match(*FULLTEXT_COLUMNS, against=boolean_mode_query(query))
+    ).filter(relevance__gt=0)
+    for substring in parsed.substrings:
+        # Only the index's candidates are read; `contains` is LIKE BINARY there, exact.
+        books = books.filter(
+            Q(title__contains=substring)
+            | Q(author__contains=substring)
+            | Q(description__contains=substring)
+        )
+    matches = list(books.order_by().values_list("pk", "relevance")[: COUNT_LIMIT + 1])
     # The same order again, made explicit (a stable sort keeps the index order of ties), so
     # that a server handing matches out unranked still shows the best of those it found first.
     matches.sort(key=lambda match: -match[1])
     return [pk for pk, _ in matches]
+
+
+def _fts5_matches(query: str, parsed: SearchQuery) -> list[int]:
+    table = Book._meta.db_table
+    substring_filter = "".join(
+        " AND (b.title LIKE %s OR b.author LIKE %s OR b.description LIKE %s)"
+        for _ in parsed.substrings
+    )
+    # Runs without spaces hold no LIKE wildcard (% and _ are not among their characters).
+    params = [f"%{substring}%" for substring in parsed.substrings for _ in range(3)]
+    # FTS5's rank is bm25(): the best matches first, the oldest first among equals as on MySQL.
+    sql = (
+        f"SELECT b.id FROM {FTS5_TABLE} JOIN {table} b ON b.id = {FTS5_TABLE}.rowid "
+        f"WHERE {FTS5_TABLE} MATCH %s{substring_filter} ORDER BY {FTS5_TABLE}.rank, b.id LIMIT %s"
+    )
+    with connections[Book.objects.db].cursor() as cursor:
+        cursor.execute(sql, [fts5_query(query), *params, COUNT_LIMIT + 1])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def search_books(*, query: str, offset: int, limit: int) -> BookPage:

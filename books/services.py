@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 
+from books.importing import parse_published_at
 from books.metrics import SEARCHES
 from books.models import Book
 from books.selectors import BookPage, search_books
@@ -52,6 +53,7 @@ def create_book(
     title: str,
     author: str,
     published_at: datetime.date,
+    published_precision: Book.Precision = Book.Precision.DAY,
     description: str = "",
     isbn: str | None = None,
 ) -> Book:
@@ -61,6 +63,7 @@ def create_book(
         title=title,
         author=author,
         published_at=published_at,
+        published_precision=published_precision,
         description=description,
         isbn=isbn,
     )
@@ -103,7 +106,8 @@ def _save(book: Book, *, update: bool = False) -> Book:
 
 def upsert_sample_books(*, entries: list[dict]) -> int:
     """Add the entries not yet in the catalogue (same title and author, or the same ISBN: a
-    sample book edited since, in the admin say, is not added again); return how many."""
+    sample book edited since, in the admin say, is not added again); return how many. Dates
+    are "YYYY-MM-DD", or "YYYY-MM" and "YYYY" where only the month or the year is known."""
     created = 0
     for entry in entries:
         same = Q(title=entry["title"], author=entry["author"])
@@ -111,10 +115,12 @@ def upsert_sample_books(*, entries: list[dict]) -> int:
             same |= Q(isbn=entry["isbn"])
         if Book.objects.filter(same).exists():
             continue
+        published_at, precision = parse_published_at(entry["published_at"])
         create_book(
             title=entry["title"],
             author=entry["author"],
-            published_at=datetime.date.fromisoformat(entry["published_at"]),
+            published_at=published_at,
+            published_precision=precision,
             description=entry.get("description", ""),
             isbn=entry.get("isbn"),
         )

@@ -11,3 +11,7 @@ import secrets
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 from bookstore_site.settings import *  # noqa: F403
+
+# The site's embedded default, SQLite, as a second database: the tests of SQLite's own search
+# (FTS5) run there, migrated like the MariaDB one, and only tests that ask for it create it.
+DATABASES["sqlite"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}  # noqa: F405

@@ -310,7 +310,7 @@ def test_a_book_deleted_after_it_was_found_leaves_the_page_and_the_total(
 
 
 def test_other_databases_search_with_like_semantics(search_catalogue, monkeypatch) -> None:
-    monkeypatch.setattr(connection, "vendor", "sqlite")
+    monkeypatch.setattr(connection, "vendor", "postgresql")
 
     assert best_matches("Kafka on the") is None
     assert found("Kafka on the") == ["Kafka on the Shore"]

@@ -96,6 +96,35 @@ def test_jsonl_lines_become_books(tmp_path) -> None:
     assert (aero.published_at, aero.isbn) == (datetime.date(2011, 1, 1), "9780141439587")
 
 
+@pytest.mark.parametrize(
+    ("published_at", "stored", "precision"),
+    [
+        ("1951", datetime.date(1951, 1, 1), Book.Precision.YEAR),
+        (1951, datetime.date(1951, 1, 1), Book.Precision.YEAR),
+        ("1987-09", datetime.date(1987, 9, 1), Book.Precision.MONTH),
+        ("1815-12-23", datetime.date(1815, 12, 23), Book.Precision.DAY),
+        ("2000-01-01", datetime.date(2000, 1, 1), Book.Precision.DAY),
+    ],
+)
+def test_a_date_keeps_how_much_of_it_is_known(tmp_path, published_at, stored, precision) -> None:
+    record = {"title": "Dated", "author": "Someone", "published_at": published_at}
+    import_books(write(tmp_path, "books.jsonl", jsonl(record)))
+
+    book = Book.objects.get(title="Dated")
+
+    assert (book.published_at, book.published_precision) == (stored, precision)
+
+
+@pytest.mark.parametrize("published_at", ["1987-13", "1987-9", "87", "1987-09-", "1987-02-30"])
+def test_a_date_that_is_not_a_year_month_or_day_is_rejected(tmp_path, published_at) -> None:
+    record = {"title": "Dated", "author": "Someone", "published_at": published_at}
+
+    _, error = rejected(write(tmp_path, "books.jsonl", jsonl(record)))
+
+    assert f"published_at '{published_at}' is not a date" in error
+    assert not Book.objects.exists()
+
+
 def test_malformed_csv_rows_are_reported_by_line_and_the_good_rows_kept(tmp_path) -> None:
     path = write(
         tmp_path,
@@ -117,9 +146,9 @@ def test_malformed_csv_rows_are_reported_by_line_and_the_good_rows_kept(tmp_path
     assert sorted(Book.objects.values_list("title", flat=True)) == ["Emma", "Mansfield Park"]
     assert error.splitlines() == [
         "6 rows were rejected:",
-        "line 3: published_at 'yesterday' is not a date (use YYYY-MM-DD or YYYY)",
+        "line 3: published_at 'yesterday' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)",
         "line 4: title is missing",
-        "line 5: published_at '1817-02-30' is not a date (use YYYY-MM-DD or YYYY)",
+        "line 5: published_at '1817-02-30' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)",
         "line 6: isbn '978-0-14-143958-8': This ISBN-13's check digit is wrong; please check "
         "the number for a typo.",
         "line 7: 6 values, but the header has 5",
