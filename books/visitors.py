@@ -12,6 +12,20 @@ VISITOR_COOKIE_MAX_AGE = 30 * 24 * 60 * 60
 _VALID_ID = re.compile(r"[0-9a-f]{32}")
 
 
+def issue_visitor_cookie(*, response: HttpResponse) -> str:
+    """Give the browser a new random visitor id with `response`; returns the id."""
+    visitor_id = uuid.uuid4().hex
+    response.set_cookie(
+        VISITOR_COOKIE,
+        visitor_id,
+        max_age=VISITOR_COOKIE_MAX_AGE,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+    return visitor_id
+
+
 class VisitorIdMiddleware:
     """Sets ``request.visitor_id`` from the `uid` cookie, issuing one on the first visit.
 
@@ -30,13 +44,7 @@ class VisitorIdMiddleware:
         request.visitor_id = None if is_new else cookie
         request.visitor_is_new = is_new
         response = self.get_response(request)
-        if is_new:
-            response.set_cookie(
-                VISITOR_COOKIE,
-                uuid.uuid4().hex,
-                max_age=VISITOR_COOKIE_MAX_AGE,
-                httponly=True,
-                secure=settings.SESSION_COOKIE_SECURE,
-                samesite="Lax",
-            )
+        # A view that issued the visitor a new id itself ("Forget me") keeps it.
+        if is_new and VISITOR_COOKIE not in response.cookies:
+            issue_visitor_cookie(response=response)
         return response

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/pipeline/", admin.site.admin_view(pipeline), name="events_pipeline"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),  # errors.API_PREFIX
+    path("privacy/", include("privacy.urls")),
     path("", include("books.urls")),
 ]
 

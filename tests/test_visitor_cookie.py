@@ -1,6 +1,6 @@
 from django.http import HttpResponse
 
-from books.visitors import VISITOR_COOKIE_MAX_AGE, VisitorIdMiddleware
+from books.visitors import VISITOR_COOKIE_MAX_AGE, VisitorIdMiddleware, issue_visitor_cookie
 
 
 def test_first_visit_gets_a_random_uid_cookie(client, db) -> None:
@@ -74,3 +74,16 @@ def test_a_request_with_the_cookie_carries_its_visitor(rf) -> None:
 
     assert visitor_id == "5e" * 16
     assert "uid" not in response.cookies
+
+
+def test_the_middleware_keeps_a_new_id_the_view_issued(rf) -> None:
+    def forget_me(request) -> HttpResponse:
+        response = HttpResponse()
+        issued.append(issue_visitor_cookie(response=response))
+        return response
+
+    issued: list[str] = []
+
+    response = VisitorIdMiddleware(forget_me)(rf.post("/privacy/forget/"))
+
+    assert response.cookies["uid"].value == issued[0]
