@@ -20,7 +20,7 @@ def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transacti
         try:
             with transaction.atomic():
                 count_searches(
-                    [search_event(query="kafka", books=[], visitor_id="a" * 32, time=T0)]
+                    [search_event(query="kafka", books=[{"id": 1}], visitor_id="a" * 32, time=T0)]
                 )
                 first_inserted.set()
                 # Holds the new row while the other consumer tries to insert it too.
@@ -53,11 +53,12 @@ from recommendations.models import Interest
 from recommendations.services import add_interests
 from trends.models import TrendingQuery
 from trends.services import count_searches as add_trends
-t0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+# Within one hour: trends count a visitor's query once per hour.
+t0 = datetime.datetime(2026, 1, 1, 0, 30, tzinfo=datetime.UTC)
 newer = search_event(query="Kafka", books=[{"id": 1, "v": "new"}], visitor_id="v", time=t0)
 older = search_event(
     query="kafka", books=[{"id": 1, "v": "old"}], visitor_id="v",
-    time=t0 - datetime.timedelta(hours=1),
+    time=t0 - datetime.timedelta(minutes=20),
 )
 for batch in ([newer], [older, older]):
     with transaction.atomic():

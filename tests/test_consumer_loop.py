@@ -144,7 +144,7 @@ def test_an_event_that_cannot_be_applied_goes_to_the_dlq_and_the_rest_is_applied
 def test_a_consumer_dying_after_its_transaction_but_before_its_offset_commit_counts_once(
     transactional_db, kafka_bootstrap, topic, consume
 ) -> None:
-    searched = search_event(query="kafka", books=[], visitor_id="5e" * 16)
+    searched = search_event(query="kafka", books=[EMMA], visitor_id="5e" * 16)
     publish(kafka_bootstrap, topic, [as_tuple(searched)])
     group = f"crash-{topic}"
     first = Consumer(group_id=group, handlers={SEARCH_PERFORMED: apply_trends})

@@ -75,7 +75,7 @@ def test_two_consumers_in_one_group_split_the_partitions_and_count_every_event_o
         for out in outputs
     ]
     assert all(applied), outputs
-    assert sum(applied) == 600
+    assert sum(applied) == 600, outputs
     assert not partitions[0] & partitions[1]
     assert counted() == 600
     assert not OutboxEvent.objects.pending().exists()

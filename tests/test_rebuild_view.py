@@ -193,8 +193,8 @@ def test_an_event_the_live_consumer_applies_during_the_rebuild_counts_once(
     transactional_db, event_topics, relay, groups
 ) -> None:
     group = groups["trends"]
-    early = [search_event(query=f"early {n}", books=[], visitor_id=VISITOR) for n in range(5)]
-    late = search_event(query="late", books=[], visitor_id=VISITOR)
+    early = [search_event(query=f"early {n}", books=[EMMA], visitor_id=VISITOR) for n in range(5)]
+    late = search_event(query="late", books=[EMMA], visitor_id=VISITOR)
     write_to_outbox([*early, late])
     relay.drain()
     apply_once(early, group_id=group.group_id, handlers=group.handlers)
@@ -247,7 +247,7 @@ def test_kafka_failing_after_the_delete_leaves_the_view_as_it_was(
 ) -> None:
     group = groups["trends"]
     apply_once(
-        [search_event(query="kept", books=[], visitor_id=VISITOR)],
+        [search_event(query="kept", books=[EMMA], visitor_id=VISITOR)],
         group_id=group.group_id,
         handlers=group.handlers,
     )

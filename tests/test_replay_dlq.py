@@ -137,7 +137,7 @@ def test_letters_of_a_fixed_bug_are_replayed_and_applied_once_however_often_repl
     monkeypatch.setattr("events.consuming.loop.time.sleep", lambda seconds: None)
     group = f"test-replay-{uuid.uuid4().hex[:8]}"
     events = [
-        search_event(query=q, books=[], visitor_id="5e" * 16)
+        search_event(query=q, books=[EMMA], visitor_id="5e" * 16)
         for q in ("kafka", "route 66", "catch 22")
     ]
     write_to_outbox(events)

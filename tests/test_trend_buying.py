@@ -7,12 +7,12 @@ from django.test import Client
 
 from books.signals import search_performed
 from events.types.search_performed import search_event
-from tests.helpers import T0
 from trends.handlers import CONSUMER_GROUP, GROUP
 from trends.models import HiddenQuery, TrendingQuery, TrendVisitor
 from trends.services import count_searches
 
 SPAM = "free ebooks at evil.example call +1-555-0100"
+BOOK = {"id": 5, "title": "Emma", "author": "Jane Austen"}
 CHANGELIST = "/admin/trends/trendingquery/"
 
 
@@ -79,7 +79,7 @@ def test_a_visitor_whose_cookie_came_back_is_counted_from_the_next_search_on(cli
 def trends(db) -> dict[str, TrendingQuery]:
     count_searches(
         [
-            search_event(query=query, books=[], visitor_id=f"{visitor:032x}", time=T0)
+            search_event(query=query, books=[BOOK], visitor_id=f"{visitor:032x}")
             for query, visitors in ((SPAM, 3), ("kafka", 2), ("emma", 1))
             for visitor in range(visitors)
         ]
@@ -115,11 +115,11 @@ def test_a_hidden_query_goes_on_counting_and_can_be_shown_again(
     admin_client, client, trends
 ) -> None:
     act(admin_client, "hide_from_trends", trends[SPAM])
-    count_searches([search_event(query=SPAM, books=[], visitor_id="f" * 32, time=T0)])
+    count_searches([search_event(query=SPAM, books=[BOOK], visitor_id="f" * 32)])
 
     act(admin_client, "show_again", trends[SPAM])
 
-    assert client.get("/api/trends").json()[0] == {"query": SPAM, "count": 4, "books": []}
+    assert client.get("/api/trends").json()[0] == {"query": SPAM, "count": 4, "books": [BOOK]}
     assert not HiddenQuery.objects.exists()
 
 

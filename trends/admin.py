@@ -3,7 +3,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
 from events.admin import ReadOnlyAdmin
-from trends.models import HiddenQuery, TrendingQuery
+from trends.models import HiddenQuery, TrendingQuery, UnmetQuery
+from trends.selectors import UNMET_DAYS, unmet_queries
 from trends.services import hide_queries, show_queries
 from trends.templatetags.trends import BOX_CACHE_SECONDS
 
@@ -26,7 +27,7 @@ class TrendingQueryAdmin(ReadOnlyAdmin):
     """The trends as the consumer counted them; staff hide a query (spam, abuse) rather than
     edit or delete its row, which the next search would only bring back."""
 
-    list_display = ["query", "count", "last_searched_at", "hidden"]
+    list_display = ["query", "all_time", "last_searched_at", "hidden"]
     list_filter = [HiddenFilter]
     search_fields = ["query"]
     ordering = ["-count", "-last_searched_at"]
@@ -40,6 +41,10 @@ class TrendingQueryAdmin(ReadOnlyAdmin):
                 hidden=Exists(HiddenQuery.objects.filter(query_digest=OuterRef("query_digest")))
             )
         )
+
+    @admin.display(ordering="count", description="visitors (each once an hour, all time)")
+    def all_time(self, trend: TrendingQuery) -> int:
+        return trend.count
 
     @admin.display(boolean=True, ordering="hidden", description="hidden")
     def hidden(self, trend: TrendingQuery) -> bool:
@@ -72,3 +77,23 @@ class TrendingQueryAdmin(ReadOnlyAdmin):
             f"{BOX_CACHE_SECONDS} s.",
             messages.SUCCESS,
         )
+
+
+@admin.register(UnmetQuery)
+class UnmetQueryAdmin(ReadOnlyAdmin):
+    """Searches that found nothing: the shop's unmet demand, what visitors looked for in the
+    last week and the catalogue does not have, the most visitors first."""
+
+    list_display = ["query", "visitors", "last_searched_at"]
+    search_fields = ["query"]
+    list_display_links = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[UnmetQuery]:
+        return unmet_queries(days=UNMET_DAYS)
+
+    @admin.display(ordering="visitors", description=f"visitors (last {UNMET_DAYS} days)")
+    def visitors(self, query: UnmetQuery) -> int:
+        return query.visitors
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -5,7 +5,14 @@ from events.consuming.groups import ConsumerGroup, ReadModel, register
 from events.types.book_changes import BOOK_CHANGED, BOOK_REMOVED
 from events.types.book_viewed import BOOK_VIEWED
 from events.types.search_performed import SEARCH_PERFORMED
-from trends.models import BookViews, TrendingQuery, TrendVisitor
+from trends.models import (
+    BookViews,
+    TrendHour,
+    TrendingQuery,
+    TrendVisitor,
+    UnmetQuery,
+    UnmetSearch,
+)
 from trends.services import count_searches, count_views
 
 CONSUMER_GROUP = "trend-svr"
@@ -24,7 +31,7 @@ GROUP = register(
         read_models=(
             ReadModel(
                 name="trends",
-                models=(TrendingQuery, TrendVisitor),
+                models=(TrendingQuery, TrendHour, TrendVisitor, UnmetQuery, UnmetSearch),
                 handlers={SEARCH_PERFORMED: count_searches},
             ),
             ReadModel(

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 
 from trends.selectors import most_viewed, top_trends
+from trends.windows import DEFAULT_WINDOW, HEADINGS, Window
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -27,9 +28,12 @@ def _cached(name: str, read: Callable[[], list]) -> list:
 
 
 @register.inclusion_tag("trends/trending_searches.html")
-def trending_searches() -> dict:
-    """The Trends box."""
-    return {"trends": _cached("trends", top_trends)}
+def trending_searches(window: Window = DEFAULT_WINDOW) -> dict:
+    """The Trends box, headed with its window ("Trending today")."""
+    return {
+        "trends": _cached(f"trends.{window}", lambda: top_trends(window=window)),
+        "heading": HEADINGS[window],
+    }
 
 
 @register.inclusion_tag("trends/most_viewed.html")
