@@ -14,5 +14,8 @@ class RecommendationParams(Schema):
 
 @router.get("/recommendations", response={200: list[dict], 400: ErrorOut})
 def list_recommendations(request: HttpRequest, params: Query[RecommendationParams]):
-    """The visitor's top 10 books by interest: books their own searches found most often."""
+    """The visitor's top 10 recommendations: the books most often opened by visitors who found
+    or opened the visitor's latest books, leaving out those the visitor opened; each with its
+    `score` (visitors, summed over the seeds) and `reason`, the seed that contributed most:
+    `{"searched": query}` or `{"opened": title}`. Empty for a visitor with no history."""
     return recommended_books(visitor_id=params.uid)

@@ -5,7 +5,7 @@ from events.consuming.groups import ConsumerGroup, ReadModel, register
 from events.types.book_changes import BOOK_CHANGED, BOOK_REMOVED
 from events.types.book_viewed import BOOK_VIEWED
 from events.types.search_performed import SEARCH_PERFORMED
-from recommendations.models import Interest, OpenedBook
+from recommendations.models import CoOccurrence, Interest, OpenedBook
 from recommendations.services import add_interests, record_opened
 
 CONSUMER_GROUP = "rec-svr"
@@ -24,7 +24,7 @@ GROUP = register(
         read_models=(
             ReadModel(
                 name="recommendations",
-                models=(Interest, OpenedBook),
+                models=(Interest, OpenedBook, CoOccurrence),
                 handlers={SEARCH_PERFORMED: add_interests, BOOK_VIEWED: record_opened},
             ),
         ),

@@ -3,7 +3,6 @@ import datetime
 from events.envelope import Event
 from events.types.search_performed import search_event
 from recommendations.models import Interest
-from recommendations.selectors import recommended_books
 from recommendations.services import add_interests
 from tests.helpers import T0
 
@@ -56,6 +55,7 @@ def test_an_older_search_arriving_late_keeps_the_newer_book_details(db) -> None:
 
     interest = Interest.objects.get()
     assert (interest.score, interest.book["title"], interest.updated_at) == (2, "New", T0)
+    assert interest.found_at == older.time
 
 
 def test_a_newer_search_replaces_the_book_details(db) -> None:
@@ -69,11 +69,15 @@ def test_a_newer_search_replaces_the_book_details(db) -> None:
     assert Interest.objects.get().book == renamed
 
 
-def test_recommendations_are_the_visitors_top_ten_by_score(db) -> None:
-    add_interests([event("v1", list(range(1, 13)))] + [event("v1", [7])] * 3)
+def test_an_interest_keeps_the_latest_query_that_found_it_and_when_it_was_first_found(
+    db,
+) -> None:
+    later = search_event(
+        query="dickens", books=[book(1)], visitor_id="v1", time=T0 + datetime.timedelta(1)
+    )
+    add_interests([event("v1", [1])])
 
-    recommended = recommended_books(visitor_id="v1")
+    add_interests([later])
 
-    assert len(recommended) == 10
-    assert recommended[0] == {**book(7), "score": 4}
-    assert recommended_books(visitor_id="someone-else") == []
+    interest = Interest.objects.get()
+    assert (interest.query, interest.found_at, interest.updated_at) == ("dickens", T0, later.time)
