@@ -17,7 +17,7 @@ TYPE_PREFIX = "com.event-books."
 
 
 def _short_time(value: datetime.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+    return timezone.localtime(value).strftime("%m-%d %H:%M:%S") if value else "-"
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -66,16 +66,7 @@ class OutboxEventAdmin(ReadOnlyAdmin):
 
     # Short cells, so that the list fits a 1,280 px screen beside its filters: a key (a query)
     # may be a kilobyte and an error a traceback's last line; the row's page shows them whole.
-    list_display = [
-        "id",
-        "short_type",
-        "message_key",
-        "status",
-        "created",
-        "published",
-        "attempts",
-        "error",
-    ]
+    list_display = ["id", "short_type", "message_key", "state", "created", "error"]
     list_filter = [StatusFilter, EventTypeFilter, "created_at"]
     ordering = ["-id"]
     actions = ["retry_selected_now", "delete_selected_published"]
@@ -97,13 +88,14 @@ class OutboxEventAdmin(ReadOnlyAdmin):
     def created(self, event: OutboxEvent) -> str:
         return _short_time(event.created_at)
 
-    @admin.display(description="published", ordering="published_at")
-    def published(self, event: OutboxEvent) -> str:
-        return _short_time(event.published_at)
+    @admin.display(description="status (attempts)", ordering="published_at")
+    def state(self, event: OutboxEvent) -> str:
+        # The attempts only where they say something: a failing row's tries so far.
+        return f"failing ({event.attempts})" if event.status == "failing" else event.status
 
     @admin.display(description="last error")
     def error(self, event: OutboxEvent) -> str:
-        return Truncator(event.last_error).chars(50)
+        return Truncator(event.last_error).chars(24)
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         # Rows are never edited by hand, but making them due again is a change.

@@ -138,4 +138,5 @@ def test_long_keys_and_errors_are_cut_short_so_the_list_fits_the_screen(admin_cl
     response = admin_client.get(CHANGELIST)
 
     assert f'<td class="field-message_key">{"q" * 29}…</td>' in response.text
-    assert f'<td class="field-error">{"E" * 49}…</td>' in response.text
+    assert f'<td class="field-error">{"E" * 23}…</td>' in response.text
+    assert '<td class="field-state">failing (1)</td>' in response.text
