@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SERVICES_DATABASE_URL := mysql://bookstore:bookstore@127.0.0.1:3306/event_books
 SERVICES_KAFKA := 127.0.0.1:9092
 
-.PHONY: install run services services-stop services-status cluster cluster-stop test lint format clean bench bench-quick mutation chaos
+.PHONY: install run services services-stop services-status cluster cluster-stop test lint format clean bench bench-quick mutation chaos screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/system-deps.sh
 	scripts/system-deps.sh python
@@ -16,6 +16,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/system-deps.sh
 	touch $@
 
 install: $(VENV)/.installed
+
+# axe-core, the accessibility checker tests/test_browser.py injects into the pages.
+AXE_CORE := .services/node/node_modules/axe-core/axe.min.js
+$(AXE_CORE):
+	scripts/system-deps.sh browser
+	npm install --prefix .services/node --no-save --no-audit --no-fund axe-core@4.14.1
 
 run: install
 	scripts/run.sh
@@ -40,10 +46,16 @@ cluster:
 cluster-stop:
 	$(CLUSTER_ENV) scripts/services.sh stop kafka
 
-test: install services lint
+test: install services lint $(AXE_CORE)
 	scripts/system-deps.sh browser
 	DATABASE_URL=$(SERVICES_DATABASE_URL) KAFKA_BOOTSTRAP_SERVERS=$(SERVICES_KAFKA) \
 		$(VENV)/bin/pytest
+
+# The README's screenshots (docs/img/), taken by tests/screenshots.py in the tests' browser.
+screenshots: install services
+	scripts/system-deps.sh browser
+	DATABASE_URL=$(SERVICES_DATABASE_URL) KAFKA_BOOTSTRAP_SERVERS=$(SERVICES_KAFKA) \
+		$(VENV)/bin/pytest -p no:cacheprovider -q tests/screenshots.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -7,4 +7,5 @@ app_name = "books"
 urlpatterns = [
     path("", views.search, name="search"),
     path("books/<int:pk>/", views.book_detail, name="detail"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

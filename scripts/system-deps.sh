@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only those missing.
 #   scripts/system-deps.sh python   - a C toolchain and headers to build mysqlclient
-#   scripts/system-deps.sh browser  - Chromium for the browser tests
+#   scripts/system-deps.sh browser  - Chromium for the browser tests, npm for their axe-core,
+#                                     a Chinese/Japanese font for the sample books' titles
 # (MariaDB, Java and Maven are installed by scripts/services.sh, which runs them.)
 set -euo pipefail
 
@@ -26,6 +27,8 @@ for group in "$@"; do
       ;;
     browser)
       command -v chromium >/dev/null || need+=(chromium)
+      command -v npm >/dev/null || need+=(npm)
+      fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-zenhei)
       ;;
     *) usage ;;
   esac

@@ -6,7 +6,7 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError
+from playwright.sync_api import Page, sync_playwright
 
 from books.generating import generate_books
 from books.models import Book
@@ -287,3 +288,32 @@ def private_kafka(tmp_path, settings) -> PrivateServices:
     finally:
         services.stop_all()
         shutil.rmtree(tmp_path / "services", ignore_errors=True)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def page(live_server, monkeypatch) -> Iterator[Page]:
+    """A page of headless Chromium (Debian's), for tests/test_browser.py and the screenshots."""
+    assert os.path.exists(CHROMIUM), "Chromium is missing: apt-get install chromium"
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between browser steps are still plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        browser.close()
