@@ -20,13 +20,21 @@ def add_counts(
 ) -> None:
     """Insert `rows`; where a row with the same `unique_fields` exists, add this row's
     `count_field` to it (if there is one) and, if this row's `time_field` is as new or newer,
-    take its `latest_fields` and time.
+    take its `latest_fields` and time. Rows of one key may come many times (one per event):
+    they are merged first by the same rule, so the statement carries each key once.
 
     The addition happens in the database (INSERT … ON DUPLICATE KEY UPDATE, or ON CONFLICT …
     DO UPDATE on SQLite), so consumers of different partitions adding to the same row at once
     both count, without reading or locking it first. Django's bulk_create can only overwrite
     a conflicting row, not add to it.
     """
+    rows = _merged(
+        rows,
+        unique_fields=unique_fields,
+        count_field=count_field,
+        time_field=time_field,
+        latest_fields=latest_fields,
+    )
     if not rows:
         return
     model = type(rows[0])
@@ -79,3 +87,26 @@ def add_counts(
                     for field in fields
                 ],
             )
+
+
+def _merged(
+    rows: Sequence[Model],
+    *,
+    unique_fields: Sequence[str],
+    count_field: str | None,
+    time_field: str,
+    latest_fields: Sequence[str],
+) -> list[Model]:
+    """One row per key, as the upsert would make of them in turn: counts added, the newest
+    row's `latest_fields` and time kept (a later row wins a tie)."""
+    merged: dict[tuple, Model] = {}
+    for row in rows:
+        into = merged.setdefault(tuple(getattr(row, name) for name in unique_fields), row)
+        if into is row:
+            continue
+        if count_field is not None:
+            setattr(into, count_field, getattr(into, count_field) + getattr(row, count_field))
+        if getattr(row, time_field) >= getattr(into, time_field):
+            for name in (*latest_fields, time_field):
+                setattr(into, name, getattr(row, name))
+    return list(merged.values())

@@ -10,20 +10,15 @@ from events.types.book_changes import BOOK_REMOVED
 
 def record_book_changes(events: list[Event]) -> None:
     """Runs inside the consumer's transaction; one statement per batch."""
-    latest: dict[int, Event] = {}
-    for event in events:
-        known = latest.get(event.data["id"])
-        if known is None or event.time >= known.time:
-            latest[event.data["id"]] = event
     add_counts(
         [
             BookRevision(
-                book_id=book_id,
+                book_id=event.data["id"],
                 book=event.data,
                 removed=event.type == BOOK_REMOVED,
                 changed_at=event.time,
             )
-            for book_id, event in latest.items()
+            for event in events
         ],
         unique_fields=["book_id"],
         count_field=None,

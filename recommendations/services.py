@@ -203,19 +203,11 @@ def _opened_after(
 def _count_pairs(pairs: dict[Pair, Opening]) -> None:
     """Add one visitor per pair to its seed → opened book count, the newest opening's book
     details kept. One statement."""
-    rows: dict[tuple[int, int], CoOccurrence] = {}
-    for (_, seed, book_id), (book, time) in pairs.items():
-        row = rows.get((seed, book_id))
-        if row is None:
-            rows[(seed, book_id)] = CoOccurrence(
-                seed_book_id=seed, book_id=book_id, visitors=1, book=book, updated_at=time
-            )
-            continue
-        row.visitors += 1
-        if time >= row.updated_at:
-            row.book, row.updated_at = book, time
     add_counts(
-        list(rows.values()),
+        [
+            CoOccurrence(seed_book_id=seed, book_id=book_id, visitors=1, book=book, updated_at=time)
+            for (_, seed, book_id), (book, time) in pairs.items()
+        ],
         unique_fields=["seed_book_id", "book_id"],
         count_field="visitors",
         time_field="updated_at",

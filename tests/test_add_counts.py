@@ -1,5 +1,6 @@
 """Consumers add their batches' counts in the database, so none overwrites another's."""
 
+import datetime
 import json
 import os
 import threading
@@ -7,10 +8,24 @@ import time
 
 from django.db import connection, transaction
 
+from events.types.book_changes import book_event
+from events.types.book_viewed import BOOK_VIEWED
 from events.types.search_performed import search_event
-from tests.helpers import T0, manage_py
-from trends.models import TrendingQuery
-from trends.services import count_searches
+from tests.helpers import EMMA, T0, manage_py
+from trends.models import BookViews, TrendingQuery
+from trends.services import count_searches, count_views
+
+
+def test_rows_of_one_key_in_one_batch_add_up_and_the_newest_details_win(db) -> None:
+    def viewed(title: str, minutes: int):
+        return book_event(
+            BOOK_VIEWED, {**EMMA, "title": title}, time=T0 + datetime.timedelta(minutes=minutes)
+        )
+
+    count_views([viewed("Emma (2nd)", 2), viewed("Emma (3rd)", 3), viewed("Emma", 1)])
+
+    row = BookViews.objects.get()
+    assert (row.views, row.book["title"]) == (3, "Emma (3rd)")
 
 
 def test_two_consumers_adding_to_the_same_new_trend_at_once_both_count(transactional_db) -> None:

@@ -65,18 +65,6 @@ def test_results_show_numbered_pages_with_the_current_one_marked(
     assert 'rel="next"' not in second
 
 
-def test_a_capped_count_shows_its_pages_as_a_lower_bound(
-    client, catalogue, monkeypatch, settings
-) -> None:
-    settings.PAGE_SIZE = 1
-    monkeypatch.setattr("books.selectors.COUNT_LIMIT", 3)
-
-    response = client.get("/", {"q": "kafka"})
-
-    assert "3+ books found" in response.text
-    assert "Page 1 of 3+" in response.text
-
-
 def test_a_single_page_of_results_has_no_pager(client, catalogue) -> None:
     assert 'aria-label="Pages"' not in client.get("/", {"q": "emma"}).text
 

@@ -37,6 +37,7 @@ def test_search_with_more_matches_than_counted_says_so(
     response = client.get("/", {"q": "kafka"})
 
     assert "3+ books found, showing 1\N{EN DASH}2." in response.text
+    assert "Page 1 of 2+" in response.text  # the pages, a lower bound too
 
 
 def test_search_without_matches_says_so(client, catalogue) -> None:

@@ -162,24 +162,17 @@ def _record_unmet(events: list[Event]) -> None:
 
 def count_views(events: list[Event]) -> None:
     """Add each book.viewed event to its book's count for the day (UTC) it happened."""
-    rows: dict[tuple[int, datetime.date], BookViews] = {}
-    for event in events:
-        day = event.time.astimezone(datetime.UTC).date()
-        row = rows.get((event.data["id"], day))
-        if row is None:
-            rows[(event.data["id"], day)] = BookViews(
+    add_counts(
+        [
+            BookViews(
                 book_id=event.data["id"],
-                day=day,
+                day=event.time.astimezone(datetime.UTC).date(),
                 views=1,
                 book=event.data,
                 last_viewed_at=event.time,
             )
-            continue
-        row.views += 1
-        if event.time >= row.last_viewed_at:
-            row.book, row.last_viewed_at = event.data, event.time
-    add_counts(
-        list(rows.values()),
+            for event in events
+        ],
         unique_fields=["book_id", "day"],
         count_field="views",
         time_field="last_viewed_at",
