@@ -32,9 +32,12 @@ def counted() -> int:
     return sum(TrendingQuery.objects.values_list("count", flat=True))
 
 
+# Both on topics of their own for every type (event_topics), so that no other test's
+# book.changed event on a shared topic is applied among theirs.
 def test_consumer_killed_mid_batch_and_restarted_neither_loses_nor_double_counts(
-    topic, manage_py_env
+    event_topics, manage_py_env
 ) -> None:
+    topic = event_topics["KAFKA_TOPIC"]
     env = manage_py_env()
     fill_outbox(EVENTS)
     assert manage_py("relay_events", "--once", env=env).returncode == 0
@@ -54,8 +57,9 @@ def test_consumer_killed_mid_batch_and_restarted_neither_loses_nor_double_counts
 
 
 def test_two_consumers_in_one_group_split_the_partitions_and_count_every_event_once(
-    topic, manage_py_env
+    event_topics, manage_py_env
 ) -> None:
+    topic = event_topics["KAFKA_TOPIC"]
     env = manage_py_env()
     group = f"pair-{topic}"
     consumers = [
