@@ -45,7 +45,8 @@ class Book(models.Model):
         help_text="Optional; unique when given. Hyphens and spaces are dropped.",
     )
     # Derived from title, author and description, for searching text without spaces (see
-    # books/search.py); never edited. update() and raw SQL writes must refill it.
+    # books/search.py); never edited. update() and raw SQL writes must refill it (and call
+    # books.cache.bump_catalogue_version(), which the signals of every other write call).
     search_grams = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -81,6 +82,19 @@ class Book(models.Model):
 
     def fill_search_grams(self) -> None:
         self.search_grams = search_grams(self.title, self.author, self.description)
+
+
+class CatalogueVersion(models.Model):
+    """One row whose token every write of books replaces, in the writing transaction, so that
+    a search cached under the token it read can never outlive the catalogue it was found in
+    (books/cache.py)."""
+
+    # Random rather than counted: a rolled-back write's token is never taken again by another
+    # write, so pages a transaction cached from its own uncommitted books cannot be served later.
+    token = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"catalogue version {self.token}"
 
 
 class ApiToken(models.Model):

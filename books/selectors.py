@@ -1,4 +1,5 @@
-"""Reads of the catalogue. Nothing here writes or sends anything."""
+"""Reads of the catalogue. Nothing here writes or sends anything (but for the in-memory search
+cache, books/cache.py)."""
 
 from dataclasses import dataclass
 from functools import partial
@@ -6,6 +7,7 @@ from functools import partial
 from django.db import connections
 from django.db.models import Q, QuerySet
 
+from books.cache import CachedPage, cache_page, cached_page, page_key
 from books.models import Book
 from books.search import (
     FTS5_TABLE,
@@ -130,15 +132,41 @@ def _fts5_matches(query: str, parsed: SearchQuery) -> list[int]:
 
 def search_books(*, query: str, offset: int, limit: int) -> BookPage:
     """The page of a search from `offset`, with a total that is exact up to COUNT_LIMIT
-    matches and a lower bound beyond, so that no search counts a million rows."""
+    matches and a lower bound beyond, so that no search counts a million rows. Served from
+    the search cache while the catalogue is unchanged (books/cache.py), filling it otherwise."""
+    key = page_key(query=query, offset=offset, limit=limit)
+    cached = cached_page(key)
+    if cached is None:
+        page = _search_books(query=query, offset=offset, limit=limit)
+        ids = tuple(book.pk for book in page.books)
+        cache_page(key, CachedPage(ids, page.total, page.total_is_lower_bound))
+        return page
+    found = _books_in_order(cached.ids)
+    return BookPage(
+        query=query,
+        books=found,
+        # Only a raw SQL delete, which no signal announces, can have left ids behind.
+        total=cached.total - (len(cached.ids) - len(found)),
+        offset=offset,
+        limit=limit,
+        total_is_lower_bound=cached.total_is_lower_bound,
+    )
+
+
+def _books_in_order(ids: list[int] | tuple[int, ...]) -> list[Book]:
+    """The books of these ids in this order, without those deleted meanwhile."""
+    in_page = Book.objects.in_bulk(ids)
+    return [in_page[pk] for pk in ids if pk in in_page]
+
+
+def _search_books(*, query: str, offset: int, limit: int) -> BookPage:
     page = partial(BookPage, query=query, offset=offset, limit=limit)
     ranked = best_matches(query)
     if ranked is not None:
         # Past COUNT_LIMIT a FULLTEXT search has nothing to show: the page is empty.
         page_ids = ranked[:COUNT_LIMIT][offset : offset + limit]
-        in_page = Book.objects.in_bulk(page_ids)
         # A book deleted since it was found is left out, and out of the total.
-        found = [in_page[pk] for pk in page_ids if pk in in_page]
+        found = _books_in_order(page_ids)
         return page(
             books=found,
             total=min(len(ranked), COUNT_LIMIT) - (len(page_ids) - len(found)),

@@ -139,6 +139,10 @@ AUTHENTICATION_BACKENDS = [
 
 # How many books a search page or an API call returns at once (the seed's page_size).
 PAGE_SIZE = _read("PAGE_SIZE", env.int, 5)
+# Search pages each web process keeps in memory (books/cache.py), the least recently used
+# dropped first: a page is its ids and total, about 300 bytes with its key, so 10,000 pages
+# hold at most a few MB per process. 0 keeps none.
+SEARCH_CACHE_ENTRIES = _read("SEARCH_CACHE_ENTRIES", env.int, 10_000)
 # Longest search query accepted; a longer one is answered with 400.
 SEARCH_QUERY_MAX_LENGTH = 200
 # Searches one client (by IP address) may run, page and API together, before it is answered 429
@@ -244,6 +248,20 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "bookstore_site.wsgi.application"
 ASGI_APPLICATION = "bookstore_site.asgi.application"
+
+CACHES = {
+    # Per process: the search rate limit's counts (books/http.py).
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "search": {
+        "BACKEND": (
+            "django.core.cache.backends.locmem.LocMemCache"
+            if SEARCH_CACHE_ENTRIES
+            else "django.core.cache.backends.dummy.DummyCache"
+        ),
+        "LOCATION": "search",
+        "OPTIONS": {"MAX_ENTRIES": SEARCH_CACHE_ENTRIES},
+    },
+}
 
 # SQLite is only the embedded default of `make run`; tests and deployments use MySQL/MariaDB.
 DATABASES = {
