@@ -91,7 +91,7 @@ mutation: install services
 chaos: install services
 	$(PY) -m chaos
 
-# Benchmarks (not tests): start the services themselves, write docs/benchmarks.md.
+# Benchmarks (not tests): start the services themselves, write docs/benchmarks.md and its charts.
 bench: install
 	$(PY) -m bench
 

@@ -56,6 +56,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="gunicorn workers per server (default: gunicorn.conf.py's, one per core).",
     )
     parser.add_argument(
+        "--baseline",
+        default="perf-baseline",
+        metavar="REV",
+        help="The git revision a 4th gunicorn runs from a worktree, for the side-by-side "
+        "'search request' comparison (perf-baseline; '' for none).",
+    )
+    parser.add_argument(
         "--report-from",
         type=Path,
         metavar="RUN_DIR",
@@ -91,11 +98,14 @@ def _setup_django(ctx: RunContext) -> None:
 
 
 def write_report(results, output: Path) -> None:
-    from bench.report import evaluate, render_console, render_markdown
+    from bench.charts import write_charts
+    from bench.report import render_console, render_markdown
+    from bench.targets import evaluate
 
     targets = evaluate(results)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render_markdown(results, targets))
+    charts = write_charts(results, output.parent / "img")
+    output.write_text(render_markdown(results, targets, charts))
     print(render_console(results, targets))
     print(f"\nReport: {output}")
 
@@ -107,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         results = pickle.loads((args.report_from / RESULTS_FILE).read_bytes())
         write_report(results, args.output)
         return 0
-    plan = make_plan(quick=args.quick, sizes=args.sizes, workers=args.workers)
+    plan = make_plan(
+        quick=args.quick, sizes=args.sizes, workers=args.workers, baseline=args.baseline
+    )
     _stop_on_sigterm()
     command = "python -m bench" + (" " + shlex.join(argv or sys.argv[1:])).rstrip()
 

@@ -30,19 +30,14 @@ class Plan:
     rounds: int
     peak_seconds: float
     paced_seconds: float
-    # (a) runs at the largest size, and also at the smallest when this is set: there a search
-    # is cheap, so the events' own cost shows most.
-    delivery_at_smallest: bool
     # (b) search at each catalogue size: wrk for this long, and in-process each query
-    # `inprocess_repeats` times, each strategy within its time budget (LIKE at a million
-    # books takes seconds per query).
+    # `inprocess_repeats` times within a time budget (the LIKE fallback at a million books
+    # takes seconds per query).
     scale_http_seconds: float
     inprocess_repeats: int
     inprocess_budget_seconds: float
     # (c), (d) outbox rows pre-filled for the relay, then consumed by both consumers.
     outbox_events: int
-    e2e_rate: float
-    e2e_seconds: float
     # (e) searches against a single worker between the two RSS readings.
     memory_searches: int
     profile_requests: int
@@ -56,6 +51,9 @@ class Plan:
     # Fraction of the measured peak offered by the open-loop generator.
     paced_fraction: float = 0.7
     seed: int = 0
+    # The revision whose code a 4th gunicorn (outbox) runs from a git worktree, side by side:
+    # today's code before the performance work. None: no baseline.
+    baseline: str | None = "perf-baseline"
 
     @property
     def connections(self) -> int:
@@ -68,15 +66,12 @@ QUICK = Plan(
     name="quick",
     sizes=(10_000, 50_000),
     rounds=1,
-    peak_seconds=5,
+    peak_seconds=3,
     paced_seconds=5,
-    delivery_at_smallest=False,
     scale_http_seconds=4,
     inprocess_repeats=2,
     inprocess_budget_seconds=6,
     outbox_events=5_000,
-    e2e_rate=10,
-    e2e_seconds=8,
     memory_searches=10_000,
     profile_requests=200,
     profile_budget_seconds=10,
@@ -86,15 +81,12 @@ FULL = Plan(
     name="full",
     sizes=(10_000, 100_000, 1_000_000),
     rounds=3,
-    peak_seconds=15,
+    peak_seconds=10,
     paced_seconds=30,
-    delivery_at_smallest=True,
     scale_http_seconds=15,
     inprocess_repeats=5,
     inprocess_budget_seconds=60,
     outbox_events=50_000,
-    e2e_rate=20,
-    e2e_seconds=60,
     memory_searches=100_000,
     profile_requests=400,
     profile_budget_seconds=30,
@@ -102,8 +94,10 @@ FULL = Plan(
 )
 
 
-def make_plan(*, quick: bool, sizes: tuple[int, ...] | None, workers: int | None) -> Plan:
-    plan = QUICK if quick else FULL
+def make_plan(
+    *, quick: bool, sizes: tuple[int, ...] | None, workers: int | None, baseline: str
+) -> Plan:
+    plan = replace(QUICK if quick else FULL, baseline=baseline or None)
     if sizes:
         plan = replace(plan, sizes=tuple(sorted(sizes)))
     if workers:
@@ -145,12 +139,8 @@ class RunContext:
         return self.topic("relay")
 
     @property
-    def e2e_topic(self) -> str:
-        return self.topic("e2e")
-
-    @property
     def topics(self) -> list[str]:
-        return [self.http_topic, self.relay_topic, self.e2e_topic]
+        return [self.http_topic, self.relay_topic]
 
     def env(self, *, topic: str | None = None, delivery: str = "off") -> dict[str, str]:
         return {

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 from bench.config import RunContext
+from bench.memory import ProcessMemory
 from bench.processes import manage, step
 
 IDLE_TIMEOUT_SECONDS = 3
@@ -33,6 +34,7 @@ class ConsumerResult:
     applied: int
     wall_seconds: float  # the command's run time minus its idle timeout
     steady_rate: float
+    memory: ProcessMemory
 
     @property
     def wall_rate(self) -> float:
@@ -49,7 +51,8 @@ def _run_consumer(
     command = COMMANDS[name]
     group = f"bench-{ctx.run_id}-{name}-{visitors}"
     step(f"consumers: {command} --timeout {IDLE_TIMEOUT_SECONDS}, {visitors} ({events:,} events)")
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
+    rss: list[tuple[float, float]] = []
     out = manage(
         ctx,
         command,
@@ -61,6 +64,7 @@ def _run_consumer(
         str(events),
         env=ctx.env(topic=topic),
         timeout=3600,
+        rss=rss,
     )
     elapsed = time.monotonic() - started
     match = re.search(r"(\d+) events applied", out)
@@ -79,6 +83,15 @@ def _run_consumer(
         applied=applied,
         wall_seconds=wall,
         steady_rate=(stamps["n"] - 1) / span if span > 0 else 0.0,
+        memory=ProcessMemory(
+            f"{name} ({visitors})",
+            events=applied,
+            samples=rss,
+            work=(
+                stamps["first"].timestamp() - started_at if stamps["n"] else 0.0,
+                stamps["last"].timestamp() - started_at if stamps["n"] else wall,
+            ),
+        ),
     )
 
 

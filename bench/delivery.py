@@ -1,46 +1,46 @@
-"""(a) The cost of emitting events: the same searches against three gunicorns that differ only
-in EVENTS_DELIVERY (off / outbox / direct), alternated in rounds so that a disturbance of the
-shared machine hits every mode rather than one.
+"""(a) The same searches against gunicorns that differ only in EVENTS_DELIVERY (off / outbox /
+direct) and one running the baseline revision's code (outbox), alternated in rounds so that a
+disturbance of the shared machine hits every server rather than one.
 
-Peak: wrk, closed loop, 2 connections per worker. Then each mode at the same fixed rate, a
-fraction (70 %) of the outbox mode's peak, from the open-loop bench.loadgen, so that latency
-is compared under equal offered load, queueing included.
+Peak: wrk, closed loop, a connection per gunicorn thread, once with keep-alive and once with a
+connection per request. Then (with `paced_seconds`) each server at the same fixed rate, a
+fraction (70 %) of the outbox server's keep-alive peak, from the open-loop bench.loadgen, so
+that latency is compared under equal offered load, queueing included.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.cpu import PidSource
-from bench.http_load import LoadResult, run_paced, run_wrk
+from bench.http_load import CONNECTION_MODES, LoadResult, run_paced, run_wrk
 from bench.processes import WebServer, step
 from bench.stats import median
 
 WARMUP_SECONDS = 2
+REFERENCE = "outbox"
 
 
 @dataclass(frozen=True)
-class ModeResult:
-    peaks: list[LoadResult]  # one per round
+class ServerResult:
+    peaks: dict[str, list[LoadResult]]  # by connection mode, one per round
     paced: LoadResult | None
 
-    @property
-    def peak_throughput(self) -> float:
-        return median(run.throughput for run in self.peaks)
+    def peak(self, connection: str = "keep-alive") -> float:
+        return median(run.throughput for run in self.peaks.get(connection, ()))
 
-    @property
-    def peak_p50(self) -> float:
-        return median(run.latency.p50 for run in self.peaks)
+    def peak_p99(self, connection: str = "keep-alive") -> float:
+        return median(run.latency.p99 for run in self.peaks.get(connection, ()))
 
-    @property
-    def peak_p99(self) -> float:
-        return median(run.latency.p99 for run in self.peaks)
+    def last_peak(self, connection: str = "keep-alive") -> LoadResult | None:
+        runs = self.peaks.get(connection)
+        return runs[-1] if runs else None
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
     size: int
     paced_rate: float
-    modes: dict[str, ModeResult]
+    servers: dict[str, ServerResult]  # off, outbox, direct, and "baseline" when it ran
 
 
 def compare_modes(
@@ -55,40 +55,39 @@ def compare_modes(
     connections: int,
     cpu_groups: dict[str, PidSource],
 ) -> DeliveryResult:
-    modes = list(servers)
-    for mode in modes:
-        run_wrk(servers[mode].base_url, workdir, seconds=WARMUP_SECONDS, connections=connections)
-    peaks: dict[str, list[LoadResult]] = {mode: [] for mode in modes}
+    names = list(servers)
+    for name in names:
+        run_wrk(servers[name].base_url, workdir, seconds=WARMUP_SECONDS, connections=connections)
+    peaks = {name: {mode: [] for mode in CONNECTION_MODES} for name in names}
     for round_no in range(rounds):
-        # Rotate the order each round: no mode always runs first after an idle pause.
-        order = modes[round_no % len(modes) :] + modes[: round_no % len(modes)]
-        for mode in order:
-            step(f"delivery {mode}: peak, round {round_no + 1}/{rounds} ({peak_seconds:.0f} s)")
-            server = servers[mode]
-            peaks[mode].append(
-                run_wrk(
-                    server.base_url,
-                    workdir,
-                    seconds=peak_seconds,
-                    connections=connections,
-                    cpu={"web": server.pids, **cpu_groups},
+        # Rotate the order each round: no server always runs first after an idle pause.
+        order = names[round_no % len(names) :] + names[: round_no % len(names)]
+        for name in order:
+            for mode in CONNECTION_MODES:
+                step(f"delivery {name}, {mode}: peak, round {round_no + 1}/{rounds}")
+                peaks[name][mode].append(
+                    run_wrk(
+                        servers[name].base_url,
+                        workdir,
+                        seconds=peak_seconds,
+                        connections=connections,
+                        keep_alive=mode == "keep-alive",
+                        cpu={"web": servers[name].pids, **cpu_groups},
+                    )
                 )
-            )
-    reference = "outbox" if "outbox" in modes else modes[0]
-    rate = paced_fraction * median(run.throughput for run in peaks[reference])
-    paced: dict[str, LoadResult] = {}
-    for mode in modes:
-        step(f"delivery {mode}: {rate:.0f} searches/s open loop ({paced_seconds:.0f} s)")
-        server = servers[mode]
-        paced[mode] = run_paced(
-            server.port,
+    rate = paced_fraction * median(run.throughput for run in peaks[REFERENCE]["keep-alive"])
+    paced: dict[str, LoadResult | None] = dict.fromkeys(names)
+    for name in names if paced_seconds else ():
+        step(f"delivery {name}: {rate:.0f} searches/s open loop ({paced_seconds:.0f} s)")
+        paced[name] = run_paced(
+            servers[name].port,
             workdir,
             rate=rate,
             seconds=paced_seconds,
-            cpu={"web": server.pids, **cpu_groups},
-        ).result
+            cpu={"web": servers[name].pids, **cpu_groups},
+        )
     return DeliveryResult(
         size=size,
         paced_rate=rate,
-        modes={mode: ModeResult(peaks[mode], paced[mode]) for mode in modes},
+        servers={name: ServerResult(peaks[name], paced[name]) for name in names},
     )

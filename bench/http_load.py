@@ -14,6 +14,7 @@ from bench.stats import Latency
 
 VISITORS = 1000
 WRK_TIMEOUT = "10s"  # wrk's default of 2 s would drop slow answers from the latencies
+CONNECTION_MODES = ("keep-alive", "close")
 
 # Each wrk thread rotates over the same paths and visitors from its own starting point. The
 # `done` hook prints wrk's exact latency percentiles (in µs) as JSON, rather than the rounded
@@ -30,16 +31,16 @@ end
 
 function init(args)
   i = start or 0
+  -- `wrk … -- close`: a connection per request, as bench.loadgen's; else keep-alive.
+  close = args[1] == "close"
 end
 
 function request()
   i = i + 1
-  -- A connection per request, as bench.loadgen's: a threaded gunicorn keeps connections alive,
-  -- which would make the peak cheaper per request than the paced runs offered 70 %% of it.
-  local headers = {
-    ["Cookie"] = "uid=" .. visitors[(i %% #visitors) + 1],
-    ["Connection"] = "close",
-  }
+  local headers = {["Cookie"] = "uid=" .. visitors[(i %% #visitors) + 1]}
+  if close then
+    headers["Connection"] = "close"
+  end
   return wrk.format("GET", paths[(i %% #paths) + 1], headers)
 end
 
@@ -101,9 +102,10 @@ def run_wrk(
     *,
     seconds: float,
     connections: int,
+    keep_alive: bool = True,
     cpu: dict[str, PidSource] | None = None,
 ) -> LoadResult:
-    """wrk with `connections` connections for `seconds`."""
+    """wrk with `connections` connections for `seconds`, kept alive or one per request."""
     argv = [
         "wrk",
         "--threads",
@@ -118,6 +120,8 @@ def run_wrk(
         "--script",
         str(wrk_script(workdir)),
         base_url,
+        "--",
+        "keep-alive" if keep_alive else "close",
     ]
     meter = CpuMeter(cpu).start() if cpu else None
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 120, check=False)
@@ -138,22 +142,14 @@ def run_wrk(
     )
 
 
-@dataclass(frozen=True)
-class PacedRun:
-    result: LoadResult
-    # With unique visitors: each request's uid cookie and its scheduled time (epoch seconds).
-    sent: list[tuple[str, float]]
-
-
 def run_paced(
     port: int,
     workdir: Path,
     *,
     rate: float,
     seconds: float,
-    unique_visitors: bool = False,
     cpu: dict[str, PidSource] | None = None,
-) -> PacedRun:
+) -> LoadResult:
     """bench.loadgen at `rate` requests/s for `seconds`, in its own process."""
     paths_file, visitors_file = _inputs(workdir)
     out = workdir / "loadgen.json"
@@ -165,6 +161,8 @@ def run_paced(
         str(port),
         "--paths-file",
         str(paths_file),
+        "--visitors-file",
+        str(visitors_file),
         "--rate",
         f"{rate:.3f}",
         "--seconds",
@@ -172,14 +170,13 @@ def run_paced(
         "--out",
         str(out),
     ]
-    argv += ["--unique-visitors"] if unique_visitors else ["--visitors-file", str(visitors_file)]
     meter = CpuMeter(cpu).start() if cpu else None
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 120, check=False)
     usage = meter.stop() if meter else None
     if done.returncode:
         raise BenchError(f"bench.loadgen failed ({done.returncode}):\n{done.stderr}")
     data = json.loads(out.read_text())
-    result = LoadResult(
+    return LoadResult(
         requests=data["completed"],
         throughput=data["achieved_rate"],
         latency=Latency.of(data["latencies_ms"]),
@@ -187,4 +184,3 @@ def run_paced(
         offered=rate,
         cpu=usage,
     )
-    return PacedRun(result=result, sent=[(uid, at) for uid, at in data["sent"]])

@@ -10,8 +10,7 @@ it measures; at the rates it is used for (tens to a few hundred requests/s) it n
 fraction of a core.
 
 Requests carry `Connection: close` (each one a visitor of its own, as on the open web),
-rotate over --paths-file, and send a `uid` cookie: one per request with --unique-visitors (so
-the end-to-end benchmark can find each request's event on the topic), else from --visitors-file.
+rotate over --paths-file, and send a `uid` cookie from --visitors-file.
 """
 
 import argparse
@@ -19,7 +18,6 @@ import asyncio
 import itertools
 import json
 import time
-import uuid
 from pathlib import Path
 
 REQUEST_TIMEOUT_SECONDS = 10
@@ -42,11 +40,10 @@ async def _fetch(host: str, port: int, path: str, uid: str) -> int:
 
 async def run(args: argparse.Namespace) -> dict:
     paths = Path(args.paths_file).read_text().split()
-    visitors = Path(args.visitors_file).read_text().split() if args.visitors_file else []
+    visitors = Path(args.visitors_file).read_text().split()
     total = int(args.rate * args.seconds)
     slots = asyncio.Semaphore(args.max_outstanding)
     latencies: list[float] = []
-    sent: list[tuple[str, float]] = []
     errors = 0
 
     async def one(due: float, path: str, uid: str) -> None:
@@ -66,15 +63,12 @@ async def run(args: argparse.Namespace) -> dict:
     tasks = []
     cycle = itertools.cycle(paths)
     start = time.monotonic() + 0.05
-    wall_start = time.time() + 0.05
     for index in range(total):
         due = start + index / args.rate
         delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        uid = uuid.uuid4().hex if args.unique_visitors else visitors[index % len(visitors)]
-        if args.unique_visitors:
-            sent.append((uid, wall_start + index / args.rate))
+        uid = visitors[index % len(visitors)]
         tasks.append(asyncio.create_task(one(due, next(cycle), uid)))
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - start
@@ -85,7 +79,6 @@ async def run(args: argparse.Namespace) -> dict:
         "seconds": elapsed,
         "achieved_rate": len(latencies) / elapsed if elapsed else 0.0,
         "latencies_ms": latencies,
-        "sent": sent,
     }
 
 
@@ -94,15 +87,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--paths-file", required=True, help="URL paths, one per line.")
-    parser.add_argument("--visitors-file", help="uid cookies to rotate, one per line.")
-    parser.add_argument("--unique-visitors", action="store_true", help="A new uid per request.")
+    parser.add_argument("--visitors-file", required=True, help="uid cookies, one per line.")
     parser.add_argument("--rate", type=float, required=True, help="Requests per second.")
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--max-outstanding", type=int, default=256)
     parser.add_argument("--out", required=True, help="Where to write the JSON results.")
     args = parser.parse_args()
-    if not (args.unique_visitors or args.visitors_file):
-        parser.error("give --visitors-file or --unique-visitors")
     Path(args.out).write_text(json.dumps(asyncio.run(run(args))))
 
 

@@ -16,6 +16,7 @@ from bench.config import GUNICORN_CONF, MANAGE, REPO, RunContext
 
 STOP_TIMEOUT_SECONDS = 20
 READY_TIMEOUT_SECONDS = 60
+RSS_INTERVAL = 0.2
 
 
 class BenchError(RuntimeError):
@@ -56,13 +57,15 @@ class Supervisor:
     def log_path(self, name: str) -> Path:
         return self.workdir / f"{name}.log"
 
-    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> subprocess.Popen:
+    def start(
+        self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path = REPO
+    ) -> subprocess.Popen:
         with self.log_path(name).open("ab") as log:
             # A session of its own: Ctrl-C in the terminal reaches only the benchmark, which
             # then stops its children in order (gunicorn's workers with their master).
             proc = subprocess.Popen(
                 list(argv),
-                cwd=REPO,
+                cwd=cwd,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -103,9 +106,11 @@ def manage(
     env: dict[str, str] | None = None,
     timeout: float = 600,
     stream_stderr: bool = False,
+    rss: list[tuple[float, float]] | None = None,
 ) -> str:
-    """Run a manage.py command to completion and return its stdout; fail with its output."""
-    result = subprocess.run(
+    """Run a manage.py command to completion and return its stdout; fail with its output.
+    With `rss`, append (seconds since start, VmRSS MB) of the command every RSS_INTERVAL."""
+    proc = subprocess.Popen(
         [ctx.python, str(MANAGE), *args],
         cwd=REPO,
         env=env or ctx.env(),
@@ -114,15 +119,36 @@ def manage(
         # tqdm's progress bar writes to stderr: let the user see it.
         stderr=None if stream_stderr else subprocess.PIPE,
         text=True,
-        timeout=timeout,
-        check=False,
     )
-    if result.returncode:
+    started = time.monotonic()
+    while True:
+        try:
+            # communicate() may be retried after a timeout without losing output.
+            stdout, stderr = proc.communicate(timeout=RSS_INTERVAL if rss is not None else timeout)
+            break
+        except subprocess.TimeoutExpired:
+            elapsed = time.monotonic() - started
+            if elapsed > timeout:
+                proc.kill()
+                proc.communicate()
+                raise BenchError(f"manage.py {' '.join(args)} ran over {timeout:.0f} s") from None
+            if rss is not None:
+                with contextlib.suppress(OSError, BenchError):
+                    rss.append((elapsed, status_mb(proc.pid, "VmRSS")))
+    if proc.returncode:
         raise BenchError(
-            f"manage.py {' '.join(args)} failed ({result.returncode}):\n"
-            f"{result.stdout[-2000:]}{(result.stderr or '')[-2000:]}"
+            f"manage.py {' '.join(args)} failed ({proc.returncode}):\n"
+            f"{stdout[-2000:]}{(stderr or '')[-2000:]}"
         )
-    return result.stdout
+    return stdout
+
+
+def status_mb(pid: int, field: str) -> float:
+    """A memory figure of /proc/<pid>/status (VmRSS, VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise BenchError(f"no {field} in /proc/{pid}/status")
 
 
 def children(pid: int) -> list[int]:
@@ -162,8 +188,17 @@ class WebServer:
 
 
 def start_web(
-    sup: Supervisor, ctx: RunContext, *, name: str, mode: str, workers: int, topic: str
+    sup: Supervisor,
+    ctx: RunContext,
+    *,
+    name: str,
+    mode: str,
+    workers: int,
+    topic: str,
+    code: Path = REPO,
 ) -> WebServer:
+    """A gunicorn serving the site from `code`: this checkout, or the baseline's worktree
+    (`python -m gunicorn` imports the site from its working directory)."""
     port = free_port()
     argv = [
         ctx.python,
@@ -171,7 +206,7 @@ def start_web(
         "gunicorn",
         "bookstore_site.wsgi:application",
         "--config",
-        str(GUNICORN_CONF),
+        str(code / GUNICORN_CONF.name),
         "--workers",
         str(workers),
         "--bind",
@@ -183,7 +218,7 @@ def start_web(
         "--log-level",
         "warning",
     ]
-    proc = sup.start(name, argv, ctx.env(topic=topic, delivery=mode))
+    proc = sup.start(name, argv, ctx.env(topic=topic, delivery=mode), cwd=code)
     server = WebServer(name=name, mode=mode, port=port, workers=workers, proc=proc)
     wait_ready(sup, server)
     return server

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bench.config import RunContext
 from bench.http_load import VISITORS
+from bench.memory import ProcessMemory
 from bench.processes import BenchError, manage, step
 from bench.queries import PAGE_SIZE, QUERIES, visitor_ids
 
@@ -31,6 +32,7 @@ class RelayResult:
     wall_seconds: float
     steady_rate: float
     batch_size: int
+    memory: ProcessMemory
 
     @property
     def wall_rate(self) -> float:
@@ -132,7 +134,8 @@ def measure_relay(ctx: RunContext, *, topic: str, events: int) -> RelayResult:
     prefill_outbox(topic, events)
     before = topic_size(topic)
     step(f"relay: manage.py relay_events --once ({events:,} events)")
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
+    rss: list[tuple[float, float]] = []
     out = manage(
         ctx,
         "relay_events",
@@ -141,6 +144,7 @@ def measure_relay(ctx: RunContext, *, topic: str, events: int) -> RelayResult:
         str(RELAY_BATCH_SIZE),
         env=ctx.env(topic=topic),
         timeout=1800,
+        rss=rss,
     )
     wall = time.monotonic() - started
     match = re.search(r"(\d+) events published", out)
@@ -160,4 +164,13 @@ def measure_relay(ctx: RunContext, *, topic: str, events: int) -> RelayResult:
         wall_seconds=wall,
         steady_rate=steady,
         batch_size=RELAY_BATCH_SIZE,
+        memory=ProcessMemory(
+            "relay",
+            events=published,
+            samples=rss,
+            work=(
+                stamps["first"].timestamp() - started_at if stamps["n"] else 0.0,
+                stamps["last"].timestamp() - started_at if stamps["n"] else wall,
+            ),
+        ),
     )

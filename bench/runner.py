@@ -1,19 +1,18 @@
 """The run: every measurement in one sequence over the same, growing catalogue.
 
-At each size: grow the catalogue, search in-process (FULLTEXT vs LIKE) and over HTTP. At the
-largest size (and the smallest, in a full run) the delivery modes side by side. At the smallest
-size, where a search is cheapest, the measurements about the web worker and the event pipeline
-rather than the catalogue: worker memory and search → topic → trends latency. Then, with the
-web servers stopped, relay and consumer throughput, and profiles.
+At each size: grow the catalogue, search in-process and over HTTP. At the smallest and the
+largest size the delivery modes and the baseline side by side, and a search profile; at the
+smallest, worker memory. Then, with the web servers stopped, relay and consumer throughput and
+memory, and their profiles.
 """
 
-import subprocess
+import contextlib
+from pathlib import Path
 
 from bench.config import DELIVERY_MODES, Plan, RunContext
 from bench.consumers import measure_consumers
 from bench.cpu import service_groups
 from bench.delivery import compare_modes
-from bench.end_to_end import measure_end_to_end
 from bench.http_load import run_wrk
 from bench.memory import measure_memory
 from bench.processes import Supervisor, WebServer, start_manage, start_web, step
@@ -21,7 +20,7 @@ from bench.profiling import profile_consumer, profile_relay, profile_search
 from bench.relay import measure_relay, outbox_health
 from bench.report import BenchResults, SizeResult
 from bench.search_scale import grow_catalogue, measure_in_process
-from bench.services import create_topics, delete_topics, migrate
+from bench.services import baseline_worktree, create_topics, delete_topics, migrate
 
 
 def run(ctx: RunContext, plan: Plan, results: BenchResults) -> None:
@@ -31,10 +30,16 @@ def run(ctx: RunContext, plan: Plan, results: BenchResults) -> None:
     if "setup" in results.errors:
         return
     try:
-        with Supervisor(ctx.workdir) as sup, results.section("web phase (total)"):
+        # The worktree is entered first, so that it is removed after its gunicorn stopped.
+        with contextlib.ExitStack() as stack, results.section("web phase (total)"):
+            baseline = None
+            if plan.baseline:
+                with results.section("baseline worktree"):
+                    baseline = stack.enter_context(baseline_worktree(ctx, plan.baseline))
+            sup = stack.enter_context(Supervisor(ctx.workdir))
             # Each measurement is a section of its own; this one catches only the servers
             # failing to start, so that the pipeline measurements still run.
-            _web_phase(sup, ctx, plan, results)
+            _web_phase(sup, ctx, plan, results, baseline=baseline)
         with results.section("outbox after the web phase"):
             results.outbox = outbox_health()
         _pipeline_phase(ctx, plan, results)
@@ -43,9 +48,11 @@ def run(ctx: RunContext, plan: Plan, results: BenchResults) -> None:
             delete_topics(ctx)
 
 
-def _web_phase(sup: Supervisor, ctx: RunContext, plan: Plan, results: BenchResults) -> None:
+def _web_phase(
+    sup: Supervisor, ctx: RunContext, plan: Plan, results: BenchResults, *, baseline: Path | None
+) -> None:
     """Everything that needs the web servers, size by size."""
-    step(f"web: starting the relay and {len(DELIVERY_MODES)} gunicorns x {plan.workers} workers")
+    step(f"web: starting the relay and the gunicorns ({plan.workers} workers each)")
     relay = start_manage(sup, ctx, "relay-http", "relay_events", env=ctx.env(delivery="outbox"))
     servers = {
         mode: start_web(
@@ -53,6 +60,12 @@ def _web_phase(sup: Supervisor, ctx: RunContext, plan: Plan, results: BenchResul
         )
         for mode in DELIVERY_MODES
     }
+    if baseline:
+        with results.section("baseline server"):
+            servers["baseline"] = start_web(
+                sup, ctx, name="web-baseline", mode="outbox", workers=plan.workers,
+                topic=ctx.http_topic, code=baseline,
+            )  # fmt: skip
     cpu = {"relay": lambda: [relay.pid], **service_groups()}
     for index, size in enumerate(plan.sizes):
         smallest, largest = index == 0, index == len(plan.sizes) - 1
@@ -73,7 +86,9 @@ def _web_phase(sup: Supervisor, ctx: RunContext, plan: Plan, results: BenchResul
                 connections=plan.connections,
                 cpu={"web": outbox.pids, **cpu},
             )
-        if largest or (smallest and plan.delivery_at_smallest):
+        if smallest or largest:
+            # The smallest size, where a search is cheapest, shows the events' cost most; the
+            # largest is the p99 target's, at 70 % of the peak (paced).
             with results.section(f"delivery modes at {size:,}"):
                 results.delivery.append(
                     compare_modes(
@@ -82,15 +97,12 @@ def _web_phase(sup: Supervisor, ctx: RunContext, plan: Plan, results: BenchResul
                         size=size,
                         rounds=plan.rounds,
                         peak_seconds=plan.peak_seconds,
-                        paced_seconds=plan.paced_seconds,
+                        paced_seconds=plan.paced_seconds if largest else 0,
                         paced_fraction=plan.paced_fraction,
                         connections=plan.connections,
                         cpu_groups=cpu,
                     )
                 )
-        if smallest:
-            _smallest_size_only(sup, ctx, plan, results, relay=relay)
-        if smallest or largest:
             with results.section(f"profile search at {size:,}"):
                 results.profiles.append(
                     profile_search(
@@ -100,16 +112,11 @@ def _web_phase(sup: Supervisor, ctx: RunContext, plan: Plan, results: BenchResul
                         size=size,
                     )
                 )
+        if smallest:
+            _worker_memory(sup, ctx, plan, results)
 
 
-def _smallest_size_only(
-    sup: Supervisor,
-    ctx: RunContext,
-    plan: Plan,
-    results: BenchResults,
-    *,
-    relay: subprocess.Popen,
-) -> None:
+def _worker_memory(sup: Supervisor, ctx: RunContext, plan: Plan, results: BenchResults) -> None:
     with results.section("worker memory"):
         server: WebServer | None = None
         try:
@@ -122,9 +129,6 @@ def _smallest_size_only(
         finally:
             if server:
                 sup.stop(server.proc)
-    with results.section("search to topic to trends"):
-        results.e2e = measure_end_to_end(sup, ctx, plan, relay=relay)
-        results.e2e_size = plan.sizes[0]
 
 
 def _pipeline_phase(ctx: RunContext, plan: Plan, results: BenchResults) -> None:

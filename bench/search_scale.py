@@ -1,19 +1,13 @@
-"""(b) Search at growing catalogue sizes: FULLTEXT against LIKE, in-process, side by side.
-
-books.selectors.search_books() picks the strategy: on MySQL/MariaDB a MATCH … AGAINST over the
-FULLTEXT index (best_matches()) whenever the query has a word the index holds, else (and always
-on SQLite) matching_books(), a LIKE '%query%' over title, author and description. Both are
-measured here through the same search_books() against the same MariaDB table, the LIKE side by
-making best_matches() decline every query, so that only the matching strategy differs.
+"""(b) Search at growing catalogue sizes, in-process: books.selectors.search_books() for the
+benchmark's queries (the FULLTEXT path on MariaDB), the Chinese and Japanese ones, and those
+without an indexed word (the LIKE fallback), with the time split between its SQL and Python.
 """
 
 import functools
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from unittest import mock
 
 from bench.config import Plan, RunContext
 from bench.processes import BenchError, manage, step
@@ -46,23 +40,13 @@ class StrategyResult:
     def latency(self) -> Latency:
         return Latency.of(ms for values in self.samples.values() for ms in values)
 
-    @property
-    def queries(self) -> int:
-        return len(self.samples)
-
-    def latency_over(self, queries: Iterable[str]) -> Latency:
-        """The latency over only these queries: to compare with a strategy that measured fewer."""
-        return Latency.of(ms for q in queries for ms in self.samples.get(q, ()))
-
 
 @dataclass(frozen=True)
 class InProcess:
     fulltext: StrategyResult
-    like: StrategyResult
+    cjk: StrategyResult  # Chinese and Japanese queries (bench.queries.CJK_QUERIES)
     # Queries without an indexed word: what the site really runs for them on MariaDB (LIKE).
     fallback: StrategyResult
-    count_limit: int  # books.selectors.COUNT_LIMIT: how many matches a search ranks and counts
-    cjk: StrategyResult | None = None  # Chinese and Japanese queries (bench.queries.CJK_QUERIES)
 
 
 def grow_catalogue(ctx: RunContext, *, size: int, seed: int, check_rerun: bool) -> Growth:
@@ -163,37 +147,19 @@ def _time_queries(
     )
 
 
-def _like_instead_of_fulltext() -> mock._patch:
-    from books import selectors
-
-    return mock.patch.object(selectors, "best_matches", return_value=None)
-
-
 def measure_in_process(plan: Plan) -> InProcess:
-    """FULLTEXT first (after a warm-up pass), then LIKE: a LIKE scan of a large table evicts
-    the FULLTEXT index from InnoDB's buffer pool, so interleaving would handicap FULLTEXT."""
-    step("search: FULLTEXT in-process")
-    # A warm-up pass (index pages into the buffer pool), then repeats within the budget.
-    _time_queries(QUERIES, passes=1, budget=plan.inprocess_budget_seconds)
+    """Each kind of query after a warm-up pass (index pages into the buffer pool), within the
+    plan's time budget."""
+    step("search: in-process")
+    _time_queries(QUERIES + CJK_QUERIES, passes=1, budget=plan.inprocess_budget_seconds)
     fulltext = _time_queries(
         QUERIES, passes=plan.inprocess_repeats, budget=plan.inprocess_budget_seconds
     )
-    step("search: Chinese and Japanese queries (FULLTEXT over character pairs)")
     cjk = _time_queries(
         CJK_QUERIES, passes=plan.inprocess_repeats, budget=plan.inprocess_budget_seconds / 2
     )
-    step(f"search: Chinese and Japanese p50 {cjk.latency.p50:.1f} ms, p99 {cjk.latency.p99:.1f} ms")
-    step(f"search: LIKE in-process (at most {plan.inprocess_budget_seconds:.0f} s)")
-    with _like_instead_of_fulltext():
-        like = _time_queries(
-            QUERIES, passes=plan.inprocess_repeats, budget=plan.inprocess_budget_seconds
-        )
-    step("search: queries without an indexed word (LIKE fallback)")
     fallback = _time_queries(
         FALLBACK_QUERIES, passes=plan.inprocess_repeats, budget=plan.inprocess_budget_seconds / 2
     )
-    from books.selectors import COUNT_LIMIT
-
-    return InProcess(
-        fulltext=fulltext, like=like, fallback=fallback, count_limit=COUNT_LIMIT, cjk=cjk
-    )
+    step(f"search: p99 {fulltext.latency.p99:.1f} ms, Chinese/Japanese {cjk.latency.p99:.1f} ms")
+    return InProcess(fulltext=fulltext, cjk=cjk, fallback=fallback)

@@ -1,8 +1,11 @@
 """The services under the benchmark: MariaDB, Kafka, wrk, the run's database and topics."""
 
+import contextlib
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bench.config import REPO, RunContext
@@ -95,3 +98,24 @@ def delete_topics(ctx: RunContext) -> None:
             admin.delete_topics(existing, raise_errors=False)
     finally:
         admin.close()
+
+
+@contextlib.contextmanager
+def baseline_worktree(ctx: RunContext, revision: str) -> Iterator[Path]:
+    """The baseline revision's code, checked out with `git worktree add` under the run's
+    directory (this checkout is left alone) and removed when the run ends."""
+    path = ctx.workdir / "baseline"
+    step(f"baseline: git worktree add {path.relative_to(REPO)} {revision}")
+    _git("worktree", "add", "--detach", str(path), revision)
+    try:
+        yield path
+    finally:
+        _git("worktree", "remove", "--force", str(path))
+
+
+def _git(*args: str) -> None:
+    done = subprocess.run(
+        ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
+    if done.returncode:
+        raise BenchError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
