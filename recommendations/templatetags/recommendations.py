@@ -1,10 +1,12 @@
 import logging
 
 from django import template
+from django.core.cache import cache
 from django.db import DatabaseError
 
 from recommendations.selectors import RECOMMENDATIONS, recommended_books
 from trends.selectors import most_viewed
+from trends.templatetags.trends import BOX_CACHE_SECONDS
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -22,7 +24,17 @@ def recommended_for_you(context) -> dict:
     visitor_id = getattr(request, "visitor_id", None)
     try:
         books = recommended_books(visitor_id=visitor_id)
-        popular = [] if books else most_viewed(limit=RECOMMENDATIONS, days=POPULAR_DAYS)
+        # The same for every visitor without history: read at most every few seconds per
+        # process, as the trends boxes are, not on each new visitor's page.
+        popular = (
+            []
+            if books
+            else cache.get_or_set(
+                "recommendations.popular",
+                lambda: most_viewed(limit=RECOMMENDATIONS, days=POPULAR_DAYS),
+                BOX_CACHE_SECONDS,
+            )
+        )
     except DatabaseError:
         logger.exception("Recommendations unavailable")
         books, popular = [], []
