@@ -3,7 +3,7 @@
 The text is the catalogue's and the query the visitor's, so both are escaped; only the <mark>
 elements added here are markup. The words are found the way the search finds them: whole words,
 case-insensitively, the last one as a prefix (it may be unfinished), and a word of a script
-written without spaces (Chinese, Japanese, Korean) as a substring anywhere.
+written without spaces (Chinese, Japanese: books.search.NO_SPACE_RUN) as a substring anywhere.
 """
 
 import re
@@ -12,11 +12,8 @@ import unicodedata
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from books.search import STOPWORDS, WORD
+from books.search import NO_SPACE_RUN, STOPWORDS, WORD
 
-# Han, Hiragana, Katakana, Hangul: a word in these scripts is matched as a substring, because
-# the text around it has no spaces to end it.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 # How far before the first match an excerpt starts, so the match is read in its sentence.
 _LEAD = 60
 ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
@@ -34,7 +31,8 @@ def query_pattern(query: str) -> re.Pattern[str] | None:
     )
     terms = set()
     for i, word in kept:
-        if _UNSPACED.search(word):
+        # The search's own idea of such scripts, so that what is marked is what it matched.
+        if NO_SPACE_RUN.search(word):
             terms.add(re.escape(word))
         else:
             terms.add(rf"\b{re.escape(word)}" + (r"\w*" if i == last else r"\b"))
